@@ -1,0 +1,100 @@
+"""The nouns of ingestion: where documents come from and what a document is.
+
+Every other package imports these; nothing here imports from the rest of Clarion.
+Times are timezone-aware UTC ``datetime`` objects everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Channel = Literal["news", "blog", "social", "podcast", "press_release"]
+CHANNELS: tuple[Channel, ...] = ("news", "blog", "social", "podcast", "press_release")
+
+SourceKind = Literal["feed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """A feed or endpoint to poll, with what Clarion knows of the outlet behind it.
+
+    ``id`` is a short stable slug chosen by the user (or derived from the URL);
+    ``tier`` 1 is the most influential; ``audience`` is the outlet's estimated
+    audience per period, used to weight reach.
+    """
+
+    id: str
+    url: str
+    outlet: str
+    domain: str = ""
+    kind: SourceKind = "feed"
+    channel: Channel = "news"
+    country: str | None = None
+    language: str | None = None
+    tier: int = 3
+    audience: int = 0
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedEntry:
+    """One item of a parsed feed, before its page is fetched."""
+
+    url: str
+    title: str = ""
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    guid: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """One article or post, identified by ``id`` = hash of its normalized URL.
+
+    Outlet fields (``outlet`` … ``audience``) are copied from the source at
+    ingest time, so that a document can be counted and broken down without a
+    join, in every store.
+    """
+
+    id: str
+    url: str
+    source_id: str
+    outlet: str
+    domain: str
+    title: str
+    text: str
+    fetched_at: datetime
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    language: str | None = None
+    channel: Channel = "news"
+    country: str | None = None
+    tier: int = 3
+    audience: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def replace(self, **changes: object) -> Document:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedState:
+    """What the crawler remembers of one source between polls (and restarts).
+
+    ``etag`` and ``last_modified`` are only saved once every new entry of the
+    poll that returned them is stored, so a crash mid-poll never makes a
+    conditional GET hide entries that were not ingested yet.
+    """
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_error_class: str | None = None
