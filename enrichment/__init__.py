@@ -1,5 +1,40 @@
 """Clarion's enrichment: documents in, mentions of each tracked brand out."""
 
+from enrichment._enricher import Enricher, ProbabilisticSentimentClassifier, SentimentClassifier
+from enrichment._language import detect_language
+from enrichment._match import DocumentIndex, MatchResult, Span, evaluate, find_spans
+from enrichment._mentions import MentionDraft, Target, find_mentions
+from enrichment._query import QuerySyntaxError, brand_query, format_query, parse_query
+from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
 from enrichment._types import SENTIMENT_LABELS, Brand, Location, Mention, Sentiment, SentimentLabel
 
-__all__ = ["SENTIMENT_LABELS", "Brand", "Location", "Mention", "Sentiment", "SentimentLabel"]
+__all__ = [
+    "SENTIMENT_LABELS",
+    "And",
+    "Brand",
+    "DocumentIndex",
+    "Enricher",
+    "Location",
+    "MatchResult",
+    "Mention",
+    "MentionDraft",
+    "Near",
+    "Node",
+    "Not",
+    "Or",
+    "Phrase",
+    "ProbabilisticSentimentClassifier",
+    "QuerySyntaxError",
+    "Sentiment",
+    "SentimentClassifier",
+    "SentimentLabel",
+    "Span",
+    "Target",
+    "brand_query",
+    "detect_language",
+    "evaluate",
+    "find_mentions",
+    "find_spans",
+    "format_query",
+    "parse_query",
+]

@@ -1,0 +1,85 @@
+"""Words: the one tokenization that the query parser and the matcher share.
+
+A *word* is a maximal run of letters, digits and combining marks, in any
+script. Everything else separates words: spaces, punctuation, apostrophes,
+hyphens, underscores, symbols. So ``Apple's`` is ``Apple`` + ``s``,
+``Coca-Cola`` is ``Coca`` + ``Cola``, ``L&T`` is ``L`` + ``T`` and
+``#Apple`` is ``Apple``. Han, Hiragana and Katakana characters, written
+without spaces between words, are one word each (as Elasticsearch's standard
+analyzer treats them), so a phrase in those scripts matches as a run of
+characters.
+
+Because queries are cut into words by the same rule, ``"Coca-Cola"``,
+``"Coca Cola"`` and ``Coca-Cola`` are the same phrase, and a query word always
+lands on word boundaries in the text: ``Apple`` matches ``Apple's`` and
+``(Apple)`` but never ``Applebee's``.
+
+Case-insensitive comparison uses ``fold``: Unicode case folding, then the
+Latin combining accents removed (``Nestlé`` ~ ``nestle``, ``Straße`` ~
+``STRASSE``). Only the U+0300–U+036F block is removed: the vowel signs of
+Indic scripts are combining marks too, and removing them would merge
+different words.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Mapping
+
+import regex
+
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_WORD = regex.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[\p{{L}}\p{{N}}\p{{M}}])+")
+
+# Folded forms of distinct words seen recently; a document repeats most of its
+# words and a corpus shares most of its vocabulary, so a bounded cache pays.
+_FOLD_CACHE_SIZE = 1 << 16
+
+
+@functools.lru_cache(maxsize=_FOLD_CACHE_SIZE)
+def fold(word: str) -> str:
+    """The case- and accent-insensitive form of one word."""
+    folded = word.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFD", folded)
+    stripped = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    return unicodedata.normalize("NFC", stripped)
+
+
+def exact(word: str) -> str:
+    """The form of a word compared case-sensitively (canonically composed)."""
+    return word if word.isascii() else unicodedata.normalize("NFC", word)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The words of ``text``, as written."""
+    return tuple(_WORD.findall(text))
+
+
+class Tokens:
+    """The words of one text with their character offsets, built once and reused.
+
+    ``starts[i]:ends[i]`` is word ``i`` in ``text``; ``exact[i]`` and
+    ``folded[i]`` are its case-sensitive and case-insensitive forms;
+    ``positions`` maps each folded form to the indices where it occurs.
+    """
+
+    __slots__ = ("ends", "exact", "folded", "positions", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        matches = list(_WORD.finditer(text))
+        found = [m.group() for m in matches]
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+        self.exact = [exact(w) for w in found]
+        self.folded = [fold(w) for w in found]
+        positions: dict[str, list[int]] = {}
+        for i, folded in enumerate(self.folded):
+            positions.setdefault(folded, []).append(i)
+        self.positions: Mapping[str, list[int]] = positions
+
+    def __len__(self) -> int:
+        return len(self.starts)
