@@ -1,0 +1,385 @@
+"""Polite HTTP fetching: one shared client, per-host limits, retries, a body cap.
+
+``Fetcher`` is the only place in Clarion that talks HTTP to publishers. Contract:
+
+- ``get`` returns a ``FetchResult`` or raises a ``FetchError`` subclass, nothing
+  else (``asyncio.CancelledError`` aside). A 304 is an ordinary result with
+  ``not_modified=True`` and an empty body.
+- Politeness: at most ``per_host_concurrency`` requests in flight to one host and
+  at least ``per_host_interval`` seconds between two request starts to it, on top
+  of ``max_connections`` in flight overall. A waiting host never holds a global slot.
+  Redirect hops and retries are requests like any other.
+- Transient failures are retried ``retries`` times with exponential backoff and
+  jitter; a ``Retry-After`` up to ``retry_after_cap`` is honoured (and delays every
+  request to that host), a longer one is handed back to the caller at once.
+- The body is read as a stream and decoded here (gzip/deflate), counting decoded
+  bytes, so neither a huge body nor a small gzip bomb can exceed ``max_bytes``.
+- Safe to call concurrently from one event loop; use as an async context manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from crawlers._config import FetchConfig
+from crawlers._errors import PermanentFetchError, TransientFetchError
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# 408 (request timeout) and 429 (rate limited) are the 4xx statuses that say "later".
+TRANSIENT_STATUSES = frozenset({408, 429})
+# Host slots kept for politeness bookkeeping before idle ones are dropped; a crawl
+# touches many article hosts once, and the table must not grow forever.
+MAX_IDLE_HOSTS = 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResult:
+    """A response with a usable body (2xx) or a 304 (``not_modified``, empty body).
+
+    ``url`` is the final URL after redirects; ``etag`` and ``last_modified`` are
+    the validators to send next time (for a 304: the ones the server repeated, or
+    else the ones that were sent).
+    """
+
+    url: str
+    status: int
+    content: bytes
+    headers: Mapping[str, str]
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class _Host:
+    """Politeness state of one host: its concurrency limit and next allowed start."""
+
+    semaphore: asyncio.Semaphore
+    next_start: float = 0.0
+    users: int = field(default=0)
+
+
+class Fetcher:
+    """Fetches URLs politely through one shared ``httpx.AsyncClient``.
+
+    ``transport`` replaces the network (tests inject faults a real server cannot
+    produce). Use ``async with Fetcher(config=...) as fetcher``.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: FetchConfig | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config or FetchConfig()
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(self.config.max_connections)
+        self._hosts: dict[str, _Host] = {}
+        self._random = random.Random()
+
+    async def __aenter__(self) -> Fetcher:
+        config = self.config
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            headers={
+                "User-Agent": config.user_agent,
+                # Only what ``_read_body`` can decode with a bound on the output.
+                "Accept-Encoding": "gzip, deflate",
+            },
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout,
+                read=config.read_timeout,
+                write=config.read_timeout,
+                pool=None,  # waiting for a connection is bounded by our own semaphore
+            ),
+            limits=httpx.Limits(
+                max_connections=config.max_connections,
+                max_keepalive_connections=config.max_connections,
+            ),
+            follow_redirects=False,  # followed here, so each hop is polite and checked
+            trust_env=False,  # no proxy or netrc from the environment: settings only
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url``, following redirects; conditional when a validator is given."""
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _ in range(self.config.max_redirects + 1):
+            result = await self._get_with_retries(current, headers)
+            if result.status not in REDIRECT_STATUSES:
+                if result.not_modified:
+                    return FetchResult(
+                        url=result.url,
+                        status=result.status,
+                        content=b"",
+                        headers=result.headers,
+                        not_modified=True,
+                        etag=result.etag or etag,
+                        last_modified=result.last_modified or last_modified,
+                    )
+                return result
+            location = result.headers.get("location")
+            if not location:
+                raise PermanentFetchError(
+                    f"redirect {result.status} without Location", url=current, status=result.status
+                )
+            current = urljoin(current, location.strip())
+        raise PermanentFetchError(
+            f"more than {self.config.max_redirects} redirects (last: {current})", url=url
+        )
+
+    async def _get_with_retries(self, url: str, headers: dict[str, str]) -> FetchResult:
+        config = self.config
+        for attempt in range(config.retries + 1):
+            try:
+                return await self._attempt(url, headers)
+            except TransientFetchError as exc:
+                if attempt == config.retries:
+                    raise
+                if exc.retry_after is not None:
+                    if exc.retry_after > config.retry_after_cap:
+                        raise  # the server wants a long pause: the next poll will come
+                    delay = exc.retry_after
+                else:
+                    backoff = min(config.backoff_cap, config.backoff_base * 2**attempt)
+                    delay = backoff * self._random.uniform(0.5, 1.0)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(self, url: str, headers: dict[str, str]) -> FetchResult:
+        """One request to one URL (no redirect following), inside the politeness slots."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PermanentFetchError("not an absolute http(s) URL", url=url)
+        if self.config.block_private_addresses:
+            await _check_public(parts.hostname, parts.port, url=url)
+        host_key = f"{parts.scheme}://{parts.netloc.lower()}"
+        host = self._host(host_key)
+        host.users += 1
+        try:
+            async with host.semaphore:
+                await self._wait_turn(host)
+                try:
+                    result = await self._request(url, headers)
+                finally:
+                    self._global.release()
+        finally:
+            host.users -= 1
+        if result.status in TRANSIENT_STATUSES or result.status >= 500:
+            retry_after = _retry_after(result.headers.get("retry-after"))
+            if retry_after is not None:  # every request to this host waits, not only ours
+                pause = min(retry_after, self.config.retry_after_cap)
+                host.next_start = max(host.next_start, asyncio.get_running_loop().time() + pause)
+            raise TransientFetchError(
+                f"HTTP {result.status}", url=url, status=result.status, retry_after=retry_after
+            )
+        expected = result.status < 300 or result.status in REDIRECT_STATUSES or result.status == 304
+        if result.status < 200 or not expected:
+            raise PermanentFetchError(f"HTTP {result.status}", url=url, status=result.status)
+        return result
+
+    def _host(self, key: str) -> _Host:
+        host = self._hosts.get(key)
+        if host is None:
+            if len(self._hosts) >= MAX_IDLE_HOSTS:
+                now = asyncio.get_running_loop().time()
+                idle = [k for k, h in self._hosts.items() if not h.users and h.next_start < now]
+                for stale in idle:
+                    del self._hosts[stale]
+            host = self._hosts[key] = _Host(asyncio.Semaphore(self.config.per_host_concurrency))
+        return host
+
+    async def _wait_turn(self, host: _Host) -> None:
+        """Wait until the host's interval has passed, then take a global slot.
+
+        Returns holding one ``self._global`` slot, with the host's next start
+        reserved; no other request to the host can start in between (no await
+        separates the check from the reservation).
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            delay = host.next_start - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                continue
+            await self._global.acquire()
+            now = loop.time()
+            if now >= host.next_start:
+                host.next_start = now + self.config.per_host_interval
+                return
+            self._global.release()  # another request took the turn while we waited
+
+    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult:
+        assert self._client is not None
+        try:
+            async with asyncio.timeout(self.config.total_timeout):
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        content = await self._read_body(response, url=url)
+                    else:
+                        content = b""  # error and redirect bodies are not needed
+                    return FetchResult(
+                        url=url,
+                        status=status,
+                        content=content,
+                        headers=response.headers,
+                        not_modified=status == 304,
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                    )
+        except TimeoutError as exc:
+            raise TransientFetchError(
+                f"no complete response within {self.config.total_timeout}s", url=url
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
+            raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except httpx.HTTPError as exc:  # invalid URL, local protocol error, ...
+            raise PermanentFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except httpx.InvalidURL as exc:
+            raise PermanentFetchError(f"invalid URL: {exc}", url=url) from exc
+
+    async def _read_body(self, response: httpx.Response, *, url: str) -> bytes:
+        """Stream and decode the body, refusing it once it exceeds ``max_bytes`` decoded."""
+        limit = self.config.max_bytes
+        status = response.status_code
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("", "identity") and declared.isdigit() and int(declared) > limit:
+            raise PermanentFetchError(
+                f"body of {declared} bytes is over the {limit}-byte cap", url=url, status=status
+            )
+        decoder = _Decoder(encoding, url=url, status=status)
+        if response.is_stream_consumed:  # an injected transport handed over a read body
+            if len(response.content) > limit:
+                raise PermanentFetchError(
+                    f"body is over the {limit}-byte cap", url=url, status=status
+                )
+            return response.content
+        body = bytearray()
+        async for chunk in response.aiter_raw():
+            for piece in decoder.feed(chunk, limit - len(body) + 1):
+                body += piece
+                if len(body) > limit:
+                    raise PermanentFetchError(
+                        f"body is over the {limit}-byte cap (decoded)", url=url, status=status
+                    )
+        return bytes(body)
+
+
+class _Decoder:
+    """Content-Encoding decoding with a bound on how much each call may output."""
+
+    def __init__(self, encoding: str, *, url: str, status: int) -> None:
+        self._url = url
+        self._status = status
+        self._encoding = encoding
+        if encoding in ("", "identity"):
+            self._zlib = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
+        else:
+            raise PermanentFetchError(
+                f"unsupported Content-Encoding {encoding!r}", url=url, status=status
+            )
+        self._raw_deflate_tried = False
+
+    def feed(self, data: bytes, budget: int) -> list[bytes]:
+        """Decode ``data``; stop early (output beyond ``budget`` is never produced)."""
+        if self._zlib is None:
+            return [data]
+        out: list[bytes] = []
+        produced = 0
+        try:
+            while data and produced < budget:
+                piece = self._zlib.decompress(data, budget - produced)
+                out.append(piece)
+                produced += len(piece)
+                data = self._zlib.unconsumed_tail
+                if self._zlib.eof and self._zlib.unused_data:  # another gzip member follows
+                    data = self._zlib.unused_data + data
+                    self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        except zlib.error as exc:
+            if self._encoding == "deflate" and not self._raw_deflate_tried and not out:
+                # Some servers send raw deflate without the zlib header (as browsers accept).
+                self._raw_deflate_tried = True
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data, budget)
+            raise PermanentFetchError(
+                f"corrupt {self._encoding} body: {exc}", url=self._url, status=self._status
+            ) from exc
+        return out
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: the caller falls back to its own backoff
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def _check_public(hostname: str, port: int | None, *, url: str) -> None:
+    """Refuse hosts that are, or resolve to, non-public addresses.
+
+    Checked before each request, including each redirect hop. A host whose DNS
+    answer changes between this check and the connection can still get through;
+    this guards against ordinary misuse, not a determined DNS-rebinding attacker.
+    """
+    try:
+        addresses = [ipaddress.ip_address(hostname.strip("[]"))]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(hostname, port or 443, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise TransientFetchError(f"cannot resolve {hostname}: {exc}", url=url) from exc
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    for address in addresses:
+        if not address.is_global:
+            raise PermanentFetchError(f"blocked non-public address {address}", url=url)
