@@ -1,5 +1,7 @@
 """Clarion's storage and queries: one Store contract, SQLite and Elasticsearch behind it."""
 
+from search._buckets import bucket_start, bucket_starts
+from search._sqlite import SQLiteStore
 from search._store import (
     BucketCount,
     Interval,
@@ -20,8 +22,11 @@ __all__ = [
     "MentionFilter",
     "MentionHit",
     "MentionPage",
+    "SQLiteStore",
     "SaveOutcome",
     "Store",
     "StoreError",
     "TemporaryStoreError",
+    "bucket_start",
+    "bucket_starts",
 ]

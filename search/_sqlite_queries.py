@@ -1,0 +1,243 @@
+"""The SQLite store's metric and coverage queries, as blocking functions of one
+connection (the store runs them in a worker thread).
+
+Counting per bucket: SQLite has no time zones, so ``mention_counts`` groups in
+SQL by brand and by a fine UTC slot (``SLOT_US``, 15 minutes), then folds the
+slots into the caller's local buckets in Python with ``search._buckets``. Every
+UTC offset and DST change of today's tzdata is a multiple of 15 minutes
+(Asia/Kathmandu +5:45, Australia/Eucla +8:45, Lord Howe's 30-minute DST), so a
+slot almost never straddles a bucket boundary and the SQL result stays small
+(≤ 96 rows per brand and day); when one does (historical local mean times,
+pre-1970 instants), the slot's rows are re-read per instant, so counts are
+always exact.
+
+Query filters: the FTS index narrows the candidates; when the compiled query
+is not exact (see ``search._fts``), each candidate document is checked with
+``enrichment.find_spans``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from enrichment import find_spans
+from enrichment._query_ast import Node
+from search._buckets import bucket_start
+from search._fts import FtsQuery
+from search._sqlite_codec import Key, from_us, hit_from_row, to_us
+from search._store import BucketCount, Interval, MentionFilter, MentionHit
+
+__all__ = ["SCAN_BATCH", "SLOT_US", "mention_counts", "search_mentions"]
+
+# 15 minutes, in microseconds: the coarsest slot that every current zone's
+# bucket boundaries fall on (see the module docstring).
+SLOT_US = 15 * 60 * 1_000_000
+# Rows read per round trip while paging with a post-filter: large enough that a
+# selective filter needs few rounds, small enough that a page of 50 does not
+# tokenize thousands of documents it will not show.
+SCAN_BATCH = 256
+
+_HIT_COLUMNS = (
+    "m.document_pk, m.document_id, m.brand_id, m.sentiment, m.score, m.snippets, "
+    "m.in_title, m.in_lead, m.count, m.spokespeople, m.counted_us, "
+    "d.url, d.title, d.outlet, d.domain, d.channel, d.tier, d.audience, d.language"
+)
+_NEWEST_FIRST = "m.counted_us DESC, m.document_id DESC, m.brand_id DESC"
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every statement inside sees the same committed state."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _filters(where: MentionFilter, fts: FtsQuery | None) -> tuple[str, list[object]]:
+    """The SQL condition (over ``mentions m``) and its parameters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if len(where.brand_ids) == 1:
+        # "=" rather than IN: the planner then pages one brand in index order.
+        clauses.append("m.brand_id = ?")
+        params.append(where.brand_ids[0])
+    elif where.brand_ids:
+        clauses.append("m.brand_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(where.brand_ids)))
+    if where.start is not None:
+        clauses.append("m.counted_us >= ?")
+        params.append(to_us(where.start))
+    if where.end is not None:
+        clauses.append("m.counted_us < ?")
+        params.append(to_us(where.end))
+    if where.sentiment is not None:
+        clauses.append("m.sentiment = ?")
+        params.append(where.sentiment)
+    if fts is not None and fts.match is not None:
+        clauses.append(
+            "m.document_pk IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
+        )
+        params.append(fts.match)
+    return " AND ".join(clauses) or "1", params
+
+
+class _Matcher:
+    """The exact check of a non-exact FTS query, once per document."""
+
+    def __init__(self, query: Node | None, fts: FtsQuery | None) -> None:
+        self._query = query if fts is not None and not fts.exact else None
+        self._seen: dict[int, bool] = {}
+
+    @property
+    def needed(self) -> bool:
+        return self._query is not None
+
+    def __call__(self, doc_pk: int, title: str, text: str) -> bool:
+        if self._query is None:
+            return True
+        found = self._seen.get(doc_pk)
+        if found is None:
+            found = find_spans(self._query, title=title, text=text).matched
+            self._seen[doc_pk] = found
+        return found
+
+
+class _SlotBuckets:
+    """Local bucket starts of UTC slots, each computed once."""
+
+    def __init__(self, interval: Interval, tz: ZoneInfo) -> None:
+        self._interval = interval
+        self._tz = tz
+        self._slots: dict[int, datetime | None] = {}
+
+    def of(self, us: int) -> datetime:
+        return bucket_start(from_us(us), interval=self._interval, tz=self._tz)
+
+    def of_slot(self, slot: int) -> datetime | None:
+        """The bucket of the whole slot, or ``None`` when a boundary falls inside it."""
+        if slot not in self._slots:
+            first, last = self.of(slot * SLOT_US), self.of((slot + 1) * SLOT_US - 1)
+            self._slots[slot] = first if first == last else None
+        return self._slots[slot]
+
+
+def mention_counts(
+    conn: sqlite3.Connection,
+    where: MentionFilter,
+    fts: FtsQuery | None,
+    *,
+    interval: Interval,
+    tz: ZoneInfo,
+) -> list[BucketCount]:
+    """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring."""
+    if fts is not None and fts.never:
+        return []
+    condition, params = _filters(where, fts)
+    buckets = _SlotBuckets(interval, tz)
+    matcher = _Matcher(where.query, fts)
+    totals: Counter[tuple[datetime, str]] = Counter()
+    with _snapshot(conn):
+        if matcher.needed:
+            rows = conn.execute(
+                "SELECT m.document_pk, m.counted_us, m.brand_id, d.title, d.text "
+                "FROM mentions m JOIN documents d ON d.pk = m.document_pk "
+                f"WHERE {condition}",
+                params,
+            )
+            for doc_pk, us, brand_id, title, text in rows:
+                if matcher(doc_pk, title, text):
+                    start = buckets.of_slot(us // SLOT_US) or buckets.of(us)
+                    totals[start, brand_id] += 1
+        else:
+            _count_by_slot(conn, condition, params, buckets, totals)
+    return [BucketCount(start, brand, n) for (start, brand), n in sorted(totals.items())]
+
+
+def _count_by_slot(
+    conn: sqlite3.Connection,
+    condition: str,
+    params: list[object],
+    buckets: _SlotBuckets,
+    totals: Counter[tuple[datetime, str]],
+) -> None:
+    # Floor division (SQLite's / truncates toward zero, which matters before 1970).
+    slot_sql = f"(m.counted_us - ((m.counted_us % {SLOT_US}) + {SLOT_US}) % {SLOT_US}) / {SLOT_US}"
+    rows = conn.execute(
+        f"SELECT {slot_sql} AS slot, m.brand_id, COUNT(*), MIN(m.counted_us), MAX(m.counted_us) "
+        f"FROM mentions m WHERE {condition} GROUP BY slot, m.brand_id",
+        params,
+    ).fetchall()
+    for slot, brand_id, n, lo, hi in rows:
+        start = buckets.of_slot(slot)
+        if start is None and (first := buckets.of(lo)) == buckets.of(hi):
+            start = first  # a boundary inside the slot, but none between these rows
+        if start is not None:
+            totals[start, brand_id] += n
+            continue
+        per_instant = conn.execute(
+            f"SELECT m.counted_us, COUNT(*) FROM mentions m WHERE {condition} "
+            "AND m.brand_id = ? AND m.counted_us BETWEEN ? AND ? GROUP BY m.counted_us",
+            [*params, brand_id, lo, hi],
+        )
+        for us, count in per_instant:
+            totals[buckets.of(us), brand_id] += count
+
+
+def search_mentions(
+    conn: sqlite3.Connection,
+    where: MentionFilter,
+    fts: FtsQuery | None,
+    *,
+    limit: int,
+    after: Key | None,
+) -> tuple[list[MentionHit], Key | None]:
+    """One page of hits newest first, after the key ``after``; and the key to
+    continue from, or ``None`` on the last page.
+
+    Keyset paging on ``(counted_us, document_id, brand_id)``, which the
+    ``mentions_time`` index serves in order: page n costs the same as page 1.
+    """
+    if fts is not None and fts.never:
+        return [], None
+    condition, params = _filters(where, fts)
+    matcher = _Matcher(where.query, fts)
+    batch = max(limit + 1, SCAN_BATCH) if matcher.needed else limit + 1
+    # The text is only read when each candidate has to be checked.
+    columns = _HIT_COLUMNS + (", d.text" if matcher.needed else ", '' AS text")
+    found: list[sqlite3.Row] = []
+    with _snapshot(conn):
+        while len(found) <= limit:
+            keyset, key_params = "", []
+            if after is not None:
+                keyset = " AND (m.counted_us, m.document_id, m.brand_id) < (?, ?, ?)"
+                key_params = list(after)
+            rows = conn.execute(
+                f"SELECT {columns} FROM mentions m JOIN documents d ON d.pk = m.document_pk "
+                f"WHERE {condition}{keyset} ORDER BY {_NEWEST_FIRST} LIMIT ?",
+                [*params, *key_params, batch],
+            ).fetchall()
+            for row in rows:
+                if matcher(row["document_pk"], row["title"], row["text"]):
+                    found.append(row)
+                    if len(found) > limit:
+                        break
+            if len(rows) < batch:
+                break
+            last = rows[-1]
+            after = (last["counted_us"], last["document_id"], last["brand_id"])
+    hits = [hit_from_row(row) for row in found[:limit]]
+    if len(found) <= limit:
+        return hits, None
+    last = found[limit - 1]
+    return hits, (last["counted_us"], last["document_id"], last["brand_id"])
