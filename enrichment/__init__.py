@@ -6,6 +6,7 @@ from enrichment._match import DocumentIndex, MatchResult, Span, evaluate, find_s
 from enrichment._mentions import MentionDraft, Target, find_mentions
 from enrichment._query import QuerySyntaxError, brand_query, format_query, parse_query
 from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
+from enrichment._sentiment import SentimentModel
 from enrichment._types import SENTIMENT_LABELS, Brand, Location, Mention, Sentiment, SentimentLabel
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Sentiment",
     "SentimentClassifier",
     "SentimentLabel",
+    "SentimentModel",
     "Span",
     "Target",
     "brand_query",

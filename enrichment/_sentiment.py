@@ -1,0 +1,252 @@
+"""The sentiment model: sentiment toward a target span in its sentence.
+
+``SentimentModel`` wraps a Hugging Face sequence classifier. Clarion ships its
+own, fine-tuned from all-MiniLM-L6-v2 on NewsMTSC and SEntFiN (see
+``enrichment._train``), in ``enrichment/models/sentiment``; any other local
+directory or Hub model id with three (or two) sentiment labels loads too.
+
+The input marks the target (``encode_target``): the sentence with the span
+wrapped in ``«`` ``»`` as the first segment and the span itself as the second,
+so "Acme beat Globex" reads differently for Acme and for Globex. The same
+function builds the training inputs. Models that were not trained by Clarion
+(no ``clarion_target_encoding`` in their config) get the plain sentence: they
+classify the sentence, not the target.
+
+Labels come from the model config's ``id2label`` (``_label_order``):
+``negative``/``NEGATIVE``/``neg``, ``neutral``/``neu``, ``positive``/``pos`` in
+any case; ``LABEL_0..LABEL_2`` are read as negative, neutral, positive (the
+usual order of three-class sentiment models, e.g. cardiffnlp's); a model
+without a neutral label gets probability 0 for neutral.
+
+``torch`` and ``transformers`` are imported on ``load``, not with this module.
+Thread safety: ``predict`` may be called from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from enrichment._mentions import Target
+from enrichment._types import SENTIMENT_LABELS, Sentiment, SentimentLabel
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
+
+__all__ = [
+    "SHIPPED_MODEL_DIR",
+    "TARGET_ENCODING",
+    "SentimentModel",
+    "encode_target",
+    "model_inputs",
+]
+
+SHIPPED_MODEL_DIR: Final = Path(__file__).resolve().parent / "models" / "sentiment"
+"""The model Clarion ships, trained by ``enrichment._train.train_sentiment``."""
+
+TARGET_ENCODING: Final = "marked-pair-v1"
+"""Written into the config of models Clarion trains (``clarion_target_encoding``);
+its presence switches ``encode_target``'s target marking on at inference."""
+
+OPEN_MARK: Final = "«"
+CLOSE_MARK: Final = "»"
+"""Markers around the target: single tokens of MiniLM's (BERT uncased) vocabulary,
+rare in English news, so the model learns them as "the target is here"."""
+
+CONTEXT_CHARS: Final = 400
+"""Longest context kept around the target: about 100 word pieces, so the marked
+span always survives truncation to ``max_length`` = 128 tokens (NewsMTSC has
+"sentences" of 6,000 characters)."""
+
+MAX_THREADS: Final = 4
+"""Most torch threads by default. Intra-op parallelism on batches of ~40-token
+sequences of a 6-layer, 384-wide model stops paying beyond a few threads."""
+
+SPARE_CORES: Final = 1
+"""Cores the default leaves to the rest of the process (event loop, extraction,
+crawling). torch's threads spin while they wait for each other, so one thread
+fewer than the cores beats all of them as soon as anything else runs. Measured
+on 2 cores, 643 dev targets, batch 32: idle, 1 thread 61 targets/s, 2 threads
+103/s; with one core busy, 1 thread 64/s, 2 threads 39/s."""
+
+_LABEL_SYNONYMS: Final[dict[str, SentimentLabel]] = {
+    "negative": "negative",
+    "neg": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+}
+
+
+def encode_target(target: Target, *, marked: bool = True) -> tuple[str, str | None]:
+    """The model input for one target: ``(first segment, second segment)``.
+
+    Marked: the context with the span wrapped in ``«»`` and the span itself as
+    the second segment. Unmarked (models not trained by Clarion): the context
+    alone. Contexts longer than ``CONTEXT_CHARS`` are cut around the span.
+    """
+    text, start, end = target.text, target.start, target.end
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"target span {start}:{end} outside a text of {len(text)} characters")
+    if len(text) > CONTEXT_CHARS:
+        left = max(0, min(start - (CONTEXT_CHARS - (end - start)) // 2, len(text) - CONTEXT_CHARS))
+        right = max(end, left + CONTEXT_CHARS)
+        text, start, end = text[left:right], start - left, end - left
+    if not marked:
+        return text, None
+    span = text[start:end]
+    return f"{text[:start]}{OPEN_MARK}{span}{CLOSE_MARK}{text[end:]}", span
+
+
+def default_threads() -> int:
+    """The CPUs this process may use less ``SPARE_CORES``, between 1 and ``MAX_THREADS``."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available - SPARE_CORES, MAX_THREADS))
+
+
+class SentimentModel:
+    """A loaded sentiment classifier; build it with ``SentimentModel.load``."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        *,
+        batch_size: int = 32,
+        max_length: int = 128,
+    ) -> None:
+        if batch_size < 1 or max_length < 8:
+            raise ValueError("batch_size must be >= 1 and max_length >= 8")
+        self._model = model
+        model.train(False)
+        self._tokenizer = tokenizer
+        self._order = _label_order(model.config.id2label)
+        self._marked = getattr(model.config, "clarion_target_encoding", None) == TARGET_ENCODING
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        batch_size: int = 32,
+        max_length: int = 128,
+        local_files_only: bool = True,
+    ) -> SentimentModel:
+        """Load a model: ``None`` is the shipped one; else a local directory or Hub id.
+
+        ``threads`` sets ``torch.set_num_threads`` (process-wide); ``None`` is
+        ``default_threads()``. Weights are loaded as float32 whatever their
+        stored precision: float16 matmuls on CPU are slower, not faster.
+        Raises ``OSError`` when the model cannot be found (offline, no such
+        directory) and ``ValueError`` when its labels are not sentiment labels.
+        """
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.set_num_threads(threads if threads is not None else default_threads())
+        source = str(SHIPPED_MODEL_DIR if name_or_path is None else name_or_path)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, local_files_only=local_files_only, dtype=torch.float32
+        )
+        return cls(model, tokenizer, batch_size=batch_size, max_length=max_length)
+
+    def predict_proba(self, targets: Sequence[Target]) -> list[tuple[float, float, float]]:
+        """(negative, neutral, positive) probabilities per target, in input order.
+
+        Targets are sorted by length and batched, so each batch is padded
+        only to its own longest input.
+        """
+        import torch
+
+        order = sorted(range(len(targets)), key=lambda i: min(len(targets[i].text), CONTEXT_CHARS))
+        found: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(targets)
+        with torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                batch = order[at : at + self.batch_size]
+                probabilities = self._probabilities([targets[i] for i in batch])
+                for i, row in zip(batch, probabilities, strict=True):
+                    found[i] = row
+        return found
+
+    def predict(self, targets: Sequence[Target]) -> list[Sentiment]:
+        """The most probable label per target, with its probability, in input order."""
+        found = []
+        for row in self.predict_proba(targets):
+            best = max(range(len(SENTIMENT_LABELS)), key=row.__getitem__)
+            found.append(Sentiment(SENTIMENT_LABELS[best], row[best]))
+        return found
+
+    def _probabilities(self, targets: Sequence[Target]) -> list[tuple[float, float, float]]:
+        batch = model_inputs(
+            self._tokenizer,
+            targets,
+            marked=self._marked,
+            max_length=self.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+        logits: torch.Tensor = self._model(**batch).logits
+        found = []
+        for row in logits.float().softmax(dim=-1).tolist():
+            by_label = dict.fromkeys(SENTIMENT_LABELS, 0.0)
+            for label, p in zip(self._order, row, strict=True):
+                by_label[label] += p
+            found.append((by_label["negative"], by_label["neutral"], by_label["positive"]))
+        return found
+
+
+def model_inputs(
+    tokenizer: PreTrainedTokenizerBase,
+    targets: Sequence[Target],
+    *,
+    marked: bool = True,
+    max_length: int = 128,
+    **options: Any,
+) -> BatchEncoding:
+    """Tokenized ``encode_target`` inputs, truncated to ``max_length``: what the
+    model reads, at training and at inference alike. ``options`` go to the
+    tokenizer (``padding``, ``return_tensors``)."""
+    pairs = [encode_target(target, marked=marked) for target in targets]
+    seconds = [second for _, second in pairs]
+    encoded: BatchEncoding = tokenizer(
+        [first for first, _ in pairs],
+        None if all(second is None for second in seconds) else [s or "" for s in seconds],
+        truncation=True,
+        max_length=max_length,
+        **options,
+    )
+    return encoded
+
+
+def _label_order(
+    config_id2label: Mapping[int, str] | Mapping[str, str] | None,
+) -> list[SentimentLabel]:
+    """The sentiment label of each output of a model, from its ``id2label``."""
+    id2label = {int(k): v for k, v in (config_id2label or {}).items()}
+    ids = sorted(id2label)
+    if ids != list(range(len(ids))) or not 2 <= len(ids) <= 3:
+        raise ValueError(f"not a 2- or 3-class sentiment model: id2label = {id2label}")
+    names = [id2label[i].strip().lower() for i in ids]
+    if names == [f"label_{i}" for i in ids]:
+        positional: list[SentimentLabel] = (
+            ["negative", "neutral", "positive"] if len(ids) == 3 else ["negative", "positive"]
+        )
+        return positional
+    labels = [_LABEL_SYNONYMS.get(name) for name in names]
+    found = [label for label in labels if label is not None]
+    if len(found) != len(labels) or len(set(found)) != len(found):
+        raise ValueError(f"unknown or repeated sentiment labels: id2label = {id2label}")
+    if "negative" not in found or "positive" not in found:
+        raise ValueError(f"a sentiment model needs negative and positive: id2label = {id2label}")
+    return found

@@ -1,0 +1,84 @@
+"""The FastAPI application factory. Nothing heavy happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from service._problems import install_problem_handlers, problem
+from service._routes_analyze import router as analyze_router
+from service._routes_config import brands_router, sources_router
+from service._routes_metrics import router as metrics_router
+from service._runtime import Runtime
+from service._settings import Settings
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz", response_model=None)
+async def readyz(request: Request) -> JSONResponse | dict[str, object]:
+    """Ready to serve: the store answers, the model is loaded, ingest runs (when enabled)."""
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return problem(503, "Not ready", "Clarion is starting or stopping")
+    reasons = []
+    try:
+        documents = await runtime.store.count_documents()
+    except Exception as exc:  # reported, not raised: this endpoint's job is to say why
+        reasons.append(f"store: {type(exc).__name__}: {exc}")
+        documents = -1
+    failure = runtime.crawl_failure()
+    if failure:
+        reasons.append(failure)
+    if reasons:
+        return problem(503, "Not ready", "; ".join(reasons))
+    return {
+        "status": "ready",
+        "documents": documents,
+        "crawling": runtime.crawl_task is not None,
+        "polling_rounds": runtime.pipeline.rounds,
+    }
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API; the lifespan starts the store, model and pipeline, and stops them."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logging.getLogger("clarion").setLevel(settings.log_level.upper())
+        runtime = await Runtime.start(settings)
+        if settings.crawl:
+            runtime.start_crawling()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            app.state.runtime = None
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Clarion",
+        version="0.1.0",
+        summary="Media monitoring and share of voice, self-hosted.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = None
+    install_problem_handlers(app)
+    app.include_router(health)
+    app.include_router(brands_router)
+    app.include_router(sources_router)
+    app.include_router(metrics_router)
+    app.include_router(analyze_router)
+    return app

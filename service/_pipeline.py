@@ -1,0 +1,296 @@
+"""The ingest pipeline: poll → fetch → extract → enrich → store.
+
+Each stage is an async function reading one bounded queue and writing the next;
+``IngestPipeline._run`` is the one place that wires them, inside a task group.
+A full queue blocks the stage before it, so a slow stage slows the crawl instead
+of filling memory. Extraction (CPU-bound) runs in a process pool; sentiment
+inference runs in a thread, batched, inside the ``Enricher``.
+
+Nothing is lost or doubled across a crash: a document and its mentions are
+written in one step, entries already stored are skipped before their page is
+fetched, and a source's ETag / Last-Modified are saved only once every new
+entry of the poll that returned them has been stored (or failed for good). A
+poll cut short by a crash is therefore repeated in full on the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawlers import (
+    CrawlError,
+    Extracted,
+    FeedEntry,
+    Fetcher,
+    FetchError,
+    PermanentFetchError,
+    PollResult,
+    Source,
+    document_id,
+    extract_article,
+    poll_feed,
+    record_failure,
+    record_success,
+)
+from enrichment import Enricher
+from search import Store
+from service._documents import build_document
+
+log = logging.getLogger("clarion.pipeline")
+
+# Documents enriched together: one sentiment-model call per batch amortises the
+# model's per-call cost; 16 pages keep the latency of one batch under a second or so.
+ENRICH_BATCH = 16
+
+
+@dataclass(kw_only=True)
+class PipelineStats:
+    """Counters of what the pipeline did since it started (read by /metrics later)."""
+
+    polls: int = 0
+    polls_not_modified: int = 0
+    poll_errors: int = 0
+    entries_new: int = 0
+    pages_fetched: int = 0
+    page_errors: int = 0
+    extract_empty: int = 0
+    extract_errors: int = 0
+    documents: dict[str, int] = field(default_factory=dict)  # by save outcome
+    errors_by_class: dict[str, int] = field(default_factory=dict)
+
+    def count_error(self, exc: BaseException) -> None:
+        name = type(exc).__name__
+        self.errors_by_class[name] = self.errors_by_class.get(name, 0) + 1
+
+
+@dataclass(eq=False)
+class _Poll:
+    """One poll of one source, finished when every new entry of it is."""
+
+    source: Source
+    result: PollResult
+    pending: int
+    incomplete: bool = False  # an entry failed transiently: keep the old validators
+
+
+@dataclass(eq=False)
+class _Item:
+    poll: _Poll
+    entry: FeedEntry
+    html: bytes | None = None
+    page: Extracted | None = None
+
+
+_DONE: Any = object()  # end-of-stream marker between stages
+
+
+class IngestPipeline:
+    """Polls every enabled source of the store and ingests what is new."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        enricher: Enricher,
+        fetcher: Fetcher,
+        extract_pool: Executor,
+        fetch_concurrency: int,
+        extract_concurrency: int,
+        queue_size: int,
+        poll_interval: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._enricher = enricher
+        self._fetcher = fetcher
+        self._pool = extract_pool
+        self._fetch_concurrency = fetch_concurrency
+        self._extract_concurrency = extract_concurrency
+        self._queue_size = queue_size
+        self._poll_interval = poll_interval
+        self._clock = clock
+        self._in_flight: set[str] = set()
+        self.stats = PipelineStats()
+        self.rounds = 0
+
+    async def run_once(self) -> PipelineStats:
+        """Poll every enabled source once and ingest everything new; then return."""
+        await self._run(forever=False)
+        return self.stats
+
+    async def run_forever(self) -> None:
+        """Poll every ``poll_interval`` seconds until cancelled."""
+        await self._run(forever=True)
+
+    async def _run(self, *, forever: bool) -> None:
+        to_fetch: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
+        to_extract: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
+        to_store: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._poller(to_fetch, forever=forever))
+            group.create_task(
+                self._stage(self._fetch, to_fetch, to_extract, self._fetch_concurrency)
+            )
+            group.create_task(
+                self._stage(self._extract, to_extract, to_store, self._extract_concurrency)
+            )
+            group.create_task(self._storer(to_store))
+
+    # -- stages ---------------------------------------------------------------------------
+
+    async def _poller(self, out: asyncio.Queue[Any], *, forever: bool) -> None:
+        while True:
+            sources = [s for s in await self._store.list_sources() if s.enabled]
+            for source in sources:
+                await self._poll(source, out)
+            self.rounds += 1
+            if not forever:
+                break
+            await asyncio.sleep(self._poll_interval)
+        await out.put(_DONE)
+
+    async def _poll(self, source: Source, out: asyncio.Queue[Any]) -> None:
+        state = await self._store.get_feed_state(source.id)
+        self.stats.polls += 1
+        try:
+            result = await poll_feed(self._fetcher, source, state)
+        except CrawlError as exc:  # fetch failures and feeds that do not parse
+            await self._poll_failed(source, exc)
+            return
+        if result.not_modified:
+            self.stats.polls_not_modified += 1
+        urls = {document_id(e.url): e for e in result.entries}
+        fresh = set(urls) - self._in_flight
+        fresh -= await self._store.existing_document_ids(sorted(fresh))
+        poll = _Poll(source=source, result=result, pending=len(fresh))
+        self.stats.entries_new += len(fresh)
+        if not fresh:
+            await self._finish_poll(poll)
+            return
+        self._in_flight |= fresh
+        for doc_id in sorted(fresh):
+            await out.put(_Item(poll=poll, entry=urls[doc_id]))
+
+    async def _poll_failed(self, source: Source, exc: Exception) -> None:
+        self.stats.poll_errors += 1
+        self.stats.count_error(exc)
+        log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
+        state = await self._store.get_feed_state(source.id)
+        await self._store.put_feed_state(
+            record_failure(state, source_id=source.id, now=self._clock(), error=exc)
+        )
+
+    async def _fetch(self, item: _Item) -> _Item | None:
+        try:
+            result = await self._fetcher.get(item.entry.url)
+        except PermanentFetchError as exc:
+            # The page is gone or refused for good: keep what the feed said of it.
+            self.stats.page_errors += 1
+            self.stats.count_error(exc)
+            return item
+        except FetchError as exc:
+            self.stats.page_errors += 1
+            self.stats.count_error(exc)
+            item.poll.incomplete = True  # retried at the next poll
+            await self._entry_done(item)
+            return None
+        self.stats.pages_fetched += 1
+        item.html = result.content
+        return item
+
+    async def _extract(self, item: _Item) -> _Item:
+        if item.html is not None:
+            loop = asyncio.get_running_loop()
+            try:
+                item.page = await loop.run_in_executor(
+                    self._pool, functools.partial(extract_article, item.html, url=item.entry.url)
+                )
+            except Exception as exc:  # a page that breaks the extractor is no page
+                self.stats.extract_errors += 1
+                self.stats.count_error(exc)
+                log.warning("extraction of %s failed: %r", item.entry.url, exc)
+            item.html = None
+            if item.page is None:
+                self.stats.extract_empty += 1
+        return item
+
+    async def _storer(self, inbox: asyncio.Queue[Any]) -> None:
+        while True:
+            batch = [await inbox.get()]
+            while len(batch) < ENRICH_BATCH and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            done = batch[-1] is _DONE
+            items: list[_Item] = [i for i in batch if i is not _DONE]
+            if items:
+                await self._store_batch(items)
+            if done:
+                return
+
+    async def _store_batch(self, items: list[_Item]) -> None:
+        now = self._clock()
+        documents = [
+            build_document(source=i.poll.source, entry=i.entry, page=i.page, fetched_at=now)
+            for i in items
+        ]
+        enriched = await self._enricher.enrich(documents)
+        for item, (document, mentions) in zip(items, enriched, strict=True):
+            outcome = await self._store.save_document(document, mentions)
+            self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
+            await self._entry_done(item)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    async def _entry_done(self, item: _Item) -> None:
+        self._in_flight.discard(document_id(item.entry.url))
+        item.poll.pending -= 1
+        if item.poll.pending == 0:
+            await self._finish_poll(item.poll)
+
+    async def _finish_poll(self, poll: _Poll) -> None:
+        state = await self._store.get_feed_state(poll.source.id)
+        if poll.incomplete:  # force a full fetch next time, so no entry is skipped
+            etag, modified = None, None
+        elif poll.result.not_modified and state is not None:
+            etag, modified = state.etag, state.last_modified
+        else:
+            etag, modified = poll.result.etag, poll.result.last_modified
+        await self._store.put_feed_state(
+            record_success(
+                state,
+                source_id=poll.source.id,
+                now=self._clock(),
+                etag=etag,
+                last_modified=modified,
+            )
+        )
+
+    @staticmethod
+    async def _stage(
+        work: Callable[[_Item], Awaitable[_Item | None]],
+        inbox: asyncio.Queue[Any],
+        out: asyncio.Queue[Any],
+        workers: int,
+    ) -> None:
+        """Run ``workers`` copies of ``work`` over ``inbox``; close ``out`` when all end."""
+
+        async def worker() -> None:
+            while True:
+                item = await inbox.get()
+                if item is _DONE:
+                    await inbox.put(_DONE)  # let the sibling workers see it too
+                    return
+                result = await work(item)
+                if result is not None:
+                    await out.put(result)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+        await out.put(_DONE)

@@ -1,0 +1,145 @@
+"""CRUD for brands and sources: POST creates (409 if the id exists), PUT creates or
+replaces (idempotent), DELETE removes; both nouns behave the same way."""
+
+# No `from __future__ import annotations`: FastAPI must see the real body types of the
+# routes built inside `_crud_router`.
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from search import Store
+from service._deps import RuntimeDep
+from service._runtime import Runtime
+from service._schemas_config import (
+    BrandCreate,
+    BrandPublic,
+    BrandsPublic,
+    SourceCreate,
+    SourcePublic,
+    SourcesPublic,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Noun:
+    name: str  # singular, for messages
+    path: str
+    create: Any  # the *Create schema, with .id and a to_<noun>() conversion
+    public: Any  # the *Public schema, with .of(stored)
+    listing: Any  # the *sPublic schema
+    convert: Callable[[Any], Any]  # create schema -> stored noun
+    get: Callable[[Store, str], Awaitable[Any]]
+    put: Callable[[Store, Any], Awaitable[None]]
+    delete: Callable[[Store, str], Awaitable[bool]]
+    list: Callable[[Store], Awaitable[list[Any]]]
+    changed: Callable[[Runtime], Awaitable[None]] | None = None
+
+
+def _crud_router(noun: _Noun) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["configuration"])
+    create_model, public_model, list_model = noun.create, noun.public, noun.listing
+
+    async def changed(runtime: Runtime) -> None:
+        if noun.changed is not None:
+            await noun.changed(runtime)
+
+    async def list_all(runtime: RuntimeDep) -> Any:
+        return list_model(items=[public_model.of(x) for x in await noun.list(runtime.store)])
+
+    async def get_one(item_id: str, runtime: RuntimeDep) -> Any:
+        found = await noun.get(runtime.store, item_id)
+        if found is None:
+            raise HTTPException(404, f"no {noun.name} {item_id!r}")
+        return public_model.of(found)
+
+    async def create(body: create_model, runtime: RuntimeDep) -> Any:  # type: ignore[valid-type]
+        item: Any = body
+        if await noun.get(runtime.store, item.id) is not None:
+            raise HTTPException(
+                409, f"{noun.name} {item.id!r} exists; PUT /v1{noun.path}/{item.id} replaces it"
+            )
+        stored = noun.convert(item)
+        await noun.put(runtime.store, stored)
+        await changed(runtime)
+        return public_model.of(stored)
+
+    async def put(item_id: str, body: create_model, runtime: RuntimeDep) -> Any:  # type: ignore[valid-type]
+        item: Any = body
+        if item.id != item_id:
+            raise HTTPException(422, f"body id {item.id!r} differs from the path's {item_id!r}")
+        stored = noun.convert(item)
+        await noun.put(runtime.store, stored)
+        await changed(runtime)
+        return public_model.of(stored)
+
+    async def delete(item_id: str, runtime: RuntimeDep) -> Response:
+        if not await noun.delete(runtime.store, item_id):
+            raise HTTPException(404, f"no {noun.name} {item_id!r}")
+        await changed(runtime)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    one = f"{noun.path}/{{item_id}}"
+    router.add_api_route(
+        noun.path, list_all, methods=["GET"], response_model=list_model, name=f"list_{noun.name}s"
+    )
+    router.add_api_route(
+        one, get_one, methods=["GET"], response_model=public_model, name=f"get_{noun.name}"
+    )
+    router.add_api_route(
+        noun.path,
+        create,
+        methods=["POST"],
+        response_model=public_model,
+        status_code=status.HTTP_201_CREATED,
+        name=f"create_{noun.name}",
+    )
+    router.add_api_route(
+        one, put, methods=["PUT"], response_model=public_model, name=f"put_{noun.name}"
+    )
+    router.add_api_route(
+        one,
+        delete,
+        methods=["DELETE"],
+        status_code=204,
+        response_class=Response,
+        name=f"delete_{noun.name}",
+    )
+    return router
+
+
+async def _refresh_brands(runtime: Runtime) -> None:
+    await runtime.refresh_brands()
+
+
+brands_router = _crud_router(
+    _Noun(
+        name="brand",
+        path="/brands",
+        create=BrandCreate,
+        public=BrandPublic,
+        listing=BrandsPublic,
+        convert=BrandCreate.to_brand,
+        get=lambda s, i: s.get_brand(i),
+        put=lambda s, b: s.put_brand(b),
+        delete=lambda s, i: s.delete_brand(i),
+        list=lambda s: s.list_brands(),
+        changed=_refresh_brands,
+    )
+)
+sources_router = _crud_router(
+    _Noun(
+        name="source",
+        path="/sources",
+        create=SourceCreate,
+        public=SourcePublic,
+        listing=SourcesPublic,
+        convert=SourceCreate.to_source,
+        get=lambda s, i: s.get_source(i),
+        put=lambda s, x: s.put_source(x),
+        delete=lambda s, i: s.delete_source(i),
+        list=lambda s: s.list_sources(),
+    )
+)

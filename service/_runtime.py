@@ -1,0 +1,154 @@
+"""What a running Clarion owns: the store, the model, the fetcher, the pipeline.
+
+``Runtime.start`` builds everything heavy (never at import time) and
+``Runtime.stop`` releases it; the API's lifespan and the CLI both use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from crawlers import FetchConfig, Fetcher
+from enrichment import Enricher, SentimentModel
+from search import SQLiteStore, Store
+from service._pipeline import IngestPipeline
+from service._schemas_config import ConfigFile
+from service._settings import Settings
+
+log = logging.getLogger("clarion")
+
+
+class ConfigFileError(Exception):
+    """The config file is missing, not YAML, or fails validation (message names the field)."""
+
+
+def load_config_file(path: Path) -> ConfigFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"config file {path} is not valid YAML: {exc}") from exc
+    try:
+        return ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigFileError(f"config file {path}: {problems}") from exc
+
+
+def fetch_config(settings: Settings) -> FetchConfig:
+    return FetchConfig(
+        user_agent=f"Clarion/0.1 (+{settings.contact_url})",
+        max_connections=settings.fetch_concurrency,
+        per_host_concurrency=settings.per_host_concurrency,
+        per_host_interval=settings.per_host_interval,
+    )
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    model: SentimentModel
+    enricher: Enricher
+    fetcher: Fetcher
+    pool: ProcessPoolExecutor
+    pipeline: IngestPipeline
+    crawl_task: asyncio.Task[None] | None = None
+    _exit: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        config = load_config_file(settings.config_file) if settings.config_file else None
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        exit_stack = contextlib.AsyncExitStack()
+        try:
+            store = SQLiteStore(settings.database_path)
+            await store.open()
+            exit_stack.push_async_callback(store.close)
+            if config is not None:
+                for brand in config.brands:
+                    await store.put_brand(brand.to_brand())
+                for source in config.sources:
+                    await store.put_source(source.to_source())
+            model = await asyncio.to_thread(
+                SentimentModel.load,
+                settings.sentiment_model,
+                threads=settings.model_threads,
+                batch_size=settings.model_batch_size,
+                local_files_only=not settings.model_downloads,
+            )
+            enricher = Enricher(brands=await store.list_brands(), sentiment=model)
+            # spawn, not fork: the parent holds torch's threads, which fork does not survive.
+            pool = ProcessPoolExecutor(
+                settings.extract_workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            exit_stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            fetcher = await exit_stack.enter_async_context(Fetcher(config=fetch_config(settings)))
+            pipeline = IngestPipeline(
+                store=store,
+                enricher=enricher,
+                fetcher=fetcher,
+                extract_pool=pool,
+                fetch_concurrency=settings.fetch_concurrency,
+                extract_concurrency=settings.extract_workers,
+                queue_size=settings.queue_size,
+                poll_interval=settings.poll_interval,
+            )
+        except BaseException:
+            await exit_stack.aclose()
+            raise
+        return cls(
+            settings=settings,
+            store=store,
+            model=model,
+            enricher=enricher,
+            fetcher=fetcher,
+            pool=pool,
+            pipeline=pipeline,
+            _exit=exit_stack,
+        )
+
+    def start_crawling(self) -> None:
+        self.crawl_task = asyncio.create_task(self._crawl(), name="clarion-crawl")
+
+    async def _crawl(self) -> None:
+        try:
+            await self.pipeline.run_forever()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("ingest pipeline stopped")
+            raise
+
+    def crawl_failure(self) -> str | None:
+        """Why the ingest pipeline is not running, when it should be."""
+        task = self.crawl_task
+        if task is None or not task.done() or task.cancelled():
+            return None
+        exc = task.exception()
+        return f"ingest pipeline stopped: {type(exc).__name__}: {exc}" if exc else "ingest stopped"
+
+    async def refresh_brands(self) -> None:
+        """Enrich new documents with the brands as they are now in the store."""
+        self.enricher.set_brands(await self.store.list_brands())
+
+    async def stop(self) -> None:
+        task = self.crawl_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # a pipeline that died was logged by _crawl and is reported by /readyz
+        await self._exit.aclose()

@@ -1,0 +1,71 @@
+"""Clarion's one settings class. Nothing else in Clarion reads the environment.
+
+Every field is set by an environment variable ``CLARION_<FIELD>`` (or a ``.env``
+file in the working directory) and is documented in README.md; a test fails
+when a field is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLARION_", env_file=".env", extra="ignore", use_attribute_docstrings=True
+    )
+
+    host: str = "127.0.0.1"
+    """Address the API listens on."""
+    port: int = Field(default=8400, ge=0, le=65535)
+    """Port the API listens on (0 = any free port)."""
+    data_dir: Path = Path("data")
+    """Folder for the embedded store and other local state."""
+    store: Literal["sqlite"] = "sqlite"
+    """Storage backend. `sqlite` is the embedded store (zero set-up)."""
+    sqlite_path: Path | None = None
+    """SQLite database file; default `<data_dir>/clarion.db`."""
+    config_file: Path | None = None
+    """YAML file with `brands:` and `sources:` loaded (created or replaced by id) at start-up."""
+    sentiment_model: str | None = None
+    """Hugging Face model id or local path of the sentiment classifier (default: shipped)."""
+    model_downloads: bool = False
+    """Allow loading models from a Hugging Face hub (off: local files only)."""
+    model_threads: int = Field(default=max(1, min(4, os.cpu_count() or 1)), ge=1)
+    """torch threads for inference (explicit: oversubscribed torch collapses on 2 cores)."""
+    model_batch_size: int = Field(default=32, ge=1, le=512)
+    """Targets per sentiment-model batch."""
+    crawl: bool = True
+    """Run the ingest pipeline inside the API process."""
+    poll_interval: float = Field(default=300.0, gt=0)
+    """Seconds between two polls of one feed."""
+    extract_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1)
+    """Processes that extract article text (CPU-bound, off the event loop)."""
+    fetch_concurrency: int = Field(default=16, ge=1)
+    """Article pages fetched at once, across all hosts."""
+    per_host_concurrency: int = Field(default=2, ge=1)
+    """Requests in flight to one host at once (politeness)."""
+    per_host_interval: float = Field(default=0.5, ge=0)
+    """Minimum seconds between two request starts to one host (politeness)."""
+    contact_url: str = "https://github.com/clarion-media/clarion"
+    """URL named in Clarion's User-Agent, so publishers can reach the operator."""
+    queue_size: int = Field(default=256, ge=1)
+    """Capacity of each queue between pipeline stages; a full queue slows the stage before it."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Log level of Clarion's loggers."""
+
+    @field_validator("contact_url")
+    @classmethod
+    def _contact_is_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "mailto:")):
+            raise ValueError("must be an http(s) or mailto: URL")
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.sqlite_path or self.data_dir / "clarion.db"

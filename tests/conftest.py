@@ -1,0 +1,9 @@
+"""Shared test set-up: models load from local files only; no test reaches the internet."""
+
+import os
+
+# transformers and huggingface_hub read these themselves; Clarion also passes
+# local_files_only unless CLARION_MODEL_DOWNLOADS is set.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

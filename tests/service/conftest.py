@@ -1,0 +1,43 @@
+"""A running demo publisher site and Clarion settings pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from service._demo_site import create_demo_site, demo_config
+
+from service._settings import Settings
+from tests._servers import serve_app
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[str]:
+    with serve_app(create_demo_site()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_setup(demo_site: str) -> dict[str, Any]:
+    return demo_config(demo_site)
+
+
+def write_config(path: Path, config: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, demo_setup: dict[str, Any]) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        config_file=write_config(tmp_path / "clarion.yaml", demo_setup),
+        crawl=False,
+        per_host_interval=0.0,
+        per_host_concurrency=8,
+        extract_workers=2,
+        model_threads=2,
+    )
