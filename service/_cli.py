@@ -65,6 +65,8 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # One line per HTTP request of the crawler is debug detail, not an operator's news.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
@@ -73,8 +75,10 @@ async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> Non
             group.create_task(server.serve(sockets=[sock]))
 
 
-def _server(app: Any, level: str) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, log_level=level, lifespan="on"))
+def _server(app: Any, level: str, *, access_log: bool = True) -> uvicorn.Server:
+    return uvicorn.Server(
+        uvicorn.Config(app, log_level=level, lifespan="on", access_log=access_log)
+    )
 
 
 @app.command()
@@ -137,7 +141,7 @@ def demo(
         )
     )
     servers = [
-        (_server(create_demo_site(), "warning"), site_sock),
+        (_server(create_demo_site(), "warning", access_log=False), site_sock),
         (_server(create_app(settings), settings.log_level), api_sock),
     ]
     asyncio.run(_serve_all(servers))
@@ -193,9 +197,8 @@ def evaluate(
     data: Annotated[Path | None, typer.Option(help="folder with newsmtsc/ and sentfin/")] = None,
 ) -> None:
     """Print the sentiment model's accuracy on the held-out dev splits."""
-    from enrichment._train import evaluate_sentiment
-
     from enrichment import SentimentModel
+    from enrichment._train import evaluate_sentiment
 
     loaded = SentimentModel.load(model)
     figures = evaluate_sentiment(loaded, data) if data else evaluate_sentiment(loaded)
