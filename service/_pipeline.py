@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawlers import (
@@ -48,6 +48,14 @@ log = logging.getLogger("clarion.pipeline")
 # Documents enriched together: one sentiment-model call per batch amortises the
 # model's per-call cost; 16 pages keep the latency of one batch under a second or so.
 ENRICH_BATCH = 16
+# The scheduler wakes at least this often to pick up new or re-enabled sources, and
+# never more often than MIN_TICK (a busy loop would only re-read the source list).
+SCHEDULER_TICK = 5.0
+MIN_TICK = 0.05
+# A failing source is polled at poll_interval × 2^failures (capped): a feed that is
+# down for a day costs a handful of requests, not hundreds.
+MAX_BACKOFF_DOUBLINGS = 6
+MAX_POLL_INTERVAL = 86_400.0
 
 
 @dataclass(kw_only=True)
@@ -102,6 +110,7 @@ class IngestPipeline:
         fetcher: Fetcher,
         extract_pool: Executor,
         fetch_concurrency: int,
+        poll_concurrency: int,
         extract_concurrency: int,
         queue_size: int,
         poll_interval: float,
@@ -112,11 +121,13 @@ class IngestPipeline:
         self._fetcher = fetcher
         self._pool = extract_pool
         self._fetch_concurrency = fetch_concurrency
+        self._poll_concurrency = poll_concurrency
         self._extract_concurrency = extract_concurrency
         self._queue_size = queue_size
         self._poll_interval = poll_interval
         self._clock = clock
-        self._in_flight: set[str] = set()
+        self._in_flight: set[str] = set()  # document ids queued but not stored yet
+        self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
         self.rounds = 0
 
@@ -146,24 +157,57 @@ class IngestPipeline:
     # -- stages ---------------------------------------------------------------------------
 
     async def _poller(self, out: asyncio.Queue[Any], *, forever: bool) -> None:
-        while True:
-            sources = [s for s in await self._store.list_sources() if s.enabled]
-            for source in sources:
-                await self._poll(source, out)
+        """Poll each enabled source when it is due, at most ``poll_concurrency`` at once.
+
+        Due times live in memory: after a restart every source is due at once, which
+        conditional GET makes cheap. Sources added or re-enabled through the API are
+        picked up within ``SCHEDULER_TICK`` seconds.
+        """
+        due: dict[str, datetime] = {}
+        slots = asyncio.Semaphore(self._poll_concurrency)
+        async with asyncio.TaskGroup() as polls:
+            while True:
+                now = self._clock()
+                sources = [s for s in await self._store.list_sources() if s.enabled]
+                for source in sources:
+                    if source.id in self._polling or due.get(source.id, now) > now:
+                        continue
+                    await slots.acquire()  # backpressure: wait for a free polling slot
+                    self._polling.add(source.id)
+                    polls.create_task(self._poll_and_schedule(source, out, slots, due))
+                if not forever:
+                    break
+                self.rounds += 1
+                upcoming = [t for sid, t in due.items() if sid not in self._polling]
+                wait = min([(t - self._clock()).total_seconds() for t in upcoming] or [0.0])
+                await asyncio.sleep(min(max(wait, MIN_TICK), SCHEDULER_TICK))
+        if not forever:
             self.rounds += 1
-            if not forever:
-                break
-            await asyncio.sleep(self._poll_interval)
         await out.put(_DONE)
 
-    async def _poll(self, source: Source, out: asyncio.Queue[Any]) -> None:
+    async def _poll_and_schedule(
+        self,
+        source: Source,
+        out: asyncio.Queue[Any],
+        slots: asyncio.Semaphore,
+        due: dict[str, datetime],
+    ) -> None:
+        try:
+            failures = await self._poll(source, out)
+        finally:
+            slots.release()
+            self._polling.discard(source.id)
+        interval = self._poll_interval * (2 ** min(failures, MAX_BACKOFF_DOUBLINGS))
+        due[source.id] = self._clock() + timedelta(seconds=min(interval, MAX_POLL_INTERVAL))
+
+    async def _poll(self, source: Source, out: asyncio.Queue[Any]) -> int:
+        """Poll one source and queue its new entries; returns its consecutive failures."""
         state = await self._store.get_feed_state(source.id)
         self.stats.polls += 1
         try:
             result = await poll_feed(self._fetcher, source, state)
         except CrawlError as exc:  # fetch failures and feeds that do not parse
-            await self._poll_failed(source, exc)
-            return
+            return await self._poll_failed(source, exc)
         if result.not_modified:
             self.stats.polls_not_modified += 1
         urls = {document_id(e.url): e for e in result.entries}
@@ -173,19 +217,24 @@ class IngestPipeline:
         self.stats.entries_new += len(fresh)
         if not fresh:
             await self._finish_poll(poll)
-            return
+            return 0
         self._in_flight |= fresh
         for doc_id in sorted(fresh):
             await out.put(_Item(poll=poll, entry=urls[doc_id]))
+        return 0
 
-    async def _poll_failed(self, source: Source, exc: Exception) -> None:
+    async def _poll_failed(self, source: Source, exc: Exception) -> int:
         self.stats.poll_errors += 1
         self.stats.count_error(exc)
         log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
-        state = await self._store.get_feed_state(source.id)
-        await self._store.put_feed_state(
-            record_failure(state, source_id=source.id, now=self._clock(), error=exc)
+        state = record_failure(
+            await self._store.get_feed_state(source.id),
+            source_id=source.id,
+            now=self._clock(),
+            error=exc,
         )
+        await self._store.put_feed_state(state)
+        return state.consecutive_failures
 
     async def _fetch(self, item: _Item) -> _Item | None:
         try:

@@ -102,6 +102,7 @@ class Runtime:
                 fetcher=fetcher,
                 extract_pool=pool,
                 fetch_concurrency=settings.fetch_concurrency,
+                poll_concurrency=settings.poll_concurrency,
                 extract_concurrency=settings.extract_workers,
                 queue_size=settings.queue_size,
                 poll_interval=settings.poll_interval,

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     """Seconds between two polls of one feed."""
     extract_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1)
     """Processes that extract article text (CPU-bound, off the event loop)."""
+    poll_concurrency: int = Field(default=32, ge=1)
+    """Feeds polled at once (per-host politeness still applies to each request)."""
     fetch_concurrency: int = Field(default=16, ge=1)
     """Article pages fetched at once, across all hosts."""
     per_host_concurrency: int = Field(default=2, ge=1)

@@ -1,0 +1,186 @@
+"""The ingest pipeline against a misbehaving publisher (a real local server).
+
+One broken feed does not stop the others; a page that is gone leaves the feed's
+own text; a page that fails transiently is retried at the next poll, because the
+feed's validators are not saved until every entry of the poll is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crawlers import Source
+from search import MentionFilter
+from service._runtime import Runtime
+from service._settings import Settings
+from tests._servers import serve_app
+
+PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
+EUROPA = "14cc2a0ca59c62a8c9f205a171e9ccf4ef4cf69b0c642f51c8c65c051b39024f"  # mentions NASA
+PLAGUE = "ea25dd7edff4d27973600f35728f20aed5a3eedcc23257d9c3afc3d3e840c3de"
+
+
+@dataclass
+class Publisher:
+    """What the server does; tests change it between polls."""
+
+    flaky_page_fails: bool = True
+    requests: list[str] = field(default_factory=list)
+
+    def rss(self, base: str, items: list[tuple[str, str, str]]) -> bytes:
+        entries = "".join(
+            f"<item><title>{title}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+            f"<description>{summary}</description>"
+            "<pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate></item>"
+            for title, path, summary in items
+        )
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test</title>'
+            f"<link>{base}/</link>{entries}</channel></rss>"
+        ).encode()
+
+    def app(self) -> Starlette:
+        def page(name: str) -> bytes:
+            return gzip.decompress((PAGES / f"{name}.html.gz").read_bytes())
+
+        async def handle(request: Request) -> Response:
+            path = request.url.path
+            self.requests.append(path)
+            base = f"{request.url.scheme}://{request.url.netloc}"
+            if path == "/good/feed.xml":
+                body = self.rss(base, [("Plumes on Europa", "/pages/europa", "NASA saw plumes.")])
+                return Response(body, media_type="application/rss+xml", headers={"ETag": '"g1"'})
+            if path == "/mixed/feed.xml":
+                items = [
+                    ("Gone story about NASA", "/pages/gone", "NASA summary kept from the feed."),
+                    ("Flaky plague story", "/pages/flaky", "Plague cases in China."),
+                ]
+                if request.headers.get("if-none-match") == '"m1"':
+                    return Response(status_code=304)
+                body = self.rss(base, items)
+                return Response(body, media_type="application/rss+xml", headers={"ETag": '"m1"'})
+            if path == "/broken/feed.xml":
+                return Response(b"<html><body>Not a feed</body></html>", media_type="text/html")
+            if path == "/down/feed.xml":
+                return Response(b"", status_code=404)
+            if path == "/pages/europa":
+                return Response(page(EUROPA), media_type="text/html")
+            if path == "/pages/flaky":
+                if self.flaky_page_fails:
+                    return Response(b"busy", status_code=503, headers={"Retry-After": "0"})
+                return Response(page(PLAGUE), media_type="text/html")
+            return Response(b"gone", status_code=410)
+
+        return Starlette(routes=[Route("/{path:path}", handle)])
+
+
+@pytest.fixture
+def publisher() -> Iterator[tuple[Publisher, str]]:
+    pub = Publisher()
+    with serve_app(pub.app()) as base:
+        yield pub, base
+
+
+def settings_for(tmp_path: Path, base: str) -> Settings:
+    config = {
+        "brands": [{"id": "nasa", "name": "NASA"}],
+        "sources": [
+            {"id": name, "url": f"{base}/{name}/feed.xml", "outlet": name.title()}
+            for name in ("good", "mixed", "broken", "down")
+        ],
+    }
+    (tmp_path / "c.yaml").write_text(json.dumps(config))  # JSON is YAML
+    return Settings(
+        data_dir=tmp_path,
+        config_file=tmp_path / "c.yaml",
+        crawl=False,
+        per_host_interval=0.0,
+        extract_workers=1,
+        model_threads=1,
+    )
+
+
+async def test_misbehaving_sources_are_isolated_and_nothing_is_lost(
+    tmp_path: Path, publisher: tuple[Publisher, str]
+) -> None:
+    pub, base = publisher
+    runtime = await Runtime.start(settings_for(tmp_path, base))
+    try:
+        stats = await runtime.pipeline.run_once()
+        store = runtime.store
+        assert stats.poll_errors == 2  # broken (HTML) and down (404)
+        assert stats.documents == {"created": 2}  # europa, and the gone page from its feed text
+
+        broken = await store.get_feed_state("broken")
+        assert broken is not None and broken.consecutive_failures == 1
+        assert broken.last_error_class in {"FeedParseError", "HtmlInsteadOfFeedError"}
+        down = await store.get_feed_state("down")
+        assert down is not None and down.last_error_class == "PermanentFetchError"
+
+        hits = (await store.search_mentions(MentionFilter(brand_ids=("nasa",)), limit=10)).hits
+        europa = (
+            "NASA Just Confirmed There Are Water Plumes Above The Surface of Jupiter's Moon Europa"
+        )
+        # the page's own headline wins over the feed's; the gone page keeps the feed's
+        assert sorted(h.title for h in hits) == ["Gone story about NASA", europa]
+        gone = next(h for h in hits if h.title == "Gone story about NASA")
+        document = await store.get_document(gone.mention.document_id)
+        assert document is not None and document.extra["text_source"] == "feed"
+        assert document.text == "NASA summary kept from the feed."
+
+        # The flaky page failed: the mixed feed's ETag was not kept, so the next poll
+        # fetches the feed in full and ingests the page once it answers.
+        mixed = await store.get_feed_state("mixed")
+        assert mixed is not None and mixed.etag is None
+        pub.flaky_page_fails = False
+        stats = await runtime.pipeline.run_once()
+        assert stats.documents == {"created": 3}  # cumulative: one more
+        assert await store.count_documents() == 3
+        mixed = await store.get_feed_state("mixed")
+        assert mixed is not None and mixed.etag == '"m1"'
+
+        # Now everything is stored: the mixed feed answers 304 and nothing is fetched.
+        pub.requests.clear()
+        stats = await runtime.pipeline.run_once()
+        assert stats.documents == {"created": 3}
+        assert not [p for p in pub.requests if p.startswith("/pages/")]
+    finally:
+        await runtime.stop()
+
+
+async def test_a_source_added_while_crawling_is_picked_up(
+    tmp_path: Path, publisher: tuple[Publisher, str]
+) -> None:
+    _pub, base = publisher
+    settings = settings_for(tmp_path, base)
+    runtime = await Runtime.start(settings)
+    try:
+        for source_id in ("mixed", "broken", "down"):
+            await runtime.store.delete_source(source_id)
+        runtime.start_crawling()
+        for _ in range(2000):  # hang guard
+            if await runtime.store.count_documents() >= 1:
+                break
+            await asyncio.sleep(0.01)
+        await runtime.store.put_source(
+            Source(id="late", url=f"{base}/mixed/feed.xml", outlet="Late", domain="late.test")
+        )
+        for _ in range(4000):  # hang guard; the scheduler looks every few seconds
+            if await runtime.store.get_feed_state("late") is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert await runtime.store.get_feed_state("late") is not None
+        assert runtime.crawl_failure() is None
+    finally:
+        await runtime.stop()
