@@ -45,6 +45,8 @@ def _settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         fields = "; ".join(
             f"CLARION_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")
             for e in exc.errors()
         )
         raise _fail(f"invalid settings: {fields}") from None

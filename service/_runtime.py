@@ -47,6 +47,24 @@ def load_config_file(path: Path) -> ConfigFile:
         raise ConfigFileError(f"config file {path}: {problems}") from exc
 
 
+def make_store(settings: Settings) -> Store:
+    """The store the settings name (not opened yet)."""
+    if settings.store == "elasticsearch":
+        from search import ElasticsearchConfig, ElasticsearchStore
+
+        assert settings.es_url is not None  # the settings validator requires it
+        config = ElasticsearchConfig(
+            url=settings.es_url,
+            api_key=settings.es_api_key.get_secret_value() if settings.es_api_key else None,
+            username=settings.es_username,
+            password=settings.es_password.get_secret_value() if settings.es_password else None,
+            ca_certs=str(settings.es_ca_certs) if settings.es_ca_certs else None,
+            verify_certs=settings.es_verify_certs,
+        )
+        return ElasticsearchStore(config, index_prefix=settings.es_index_prefix)
+    return SQLiteStore(settings.database_path)
+
+
 def fetch_config(settings: Settings) -> FetchConfig:
     return FetchConfig(
         user_agent=f"Clarion/0.1 (+{settings.contact_url})",
@@ -74,7 +92,7 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         exit_stack = contextlib.AsyncExitStack()
         try:
-            store = SQLiteStore(settings.database_path)
+            store = make_store(settings)
             await store.open()
             exit_stack.push_async_callback(store.close)
             if config is not None:

@@ -11,8 +11,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets copied from an example file unchanged; refusing them beats a cluster left open.
+PLACEHOLDERS = frozenset({"changeme", "change-me", "changethis", "secret", "password", "xxx"})
 
 
 class Settings(BaseSettings):
@@ -26,10 +29,24 @@ class Settings(BaseSettings):
     """Port the API listens on (0 = any free port)."""
     data_dir: Path = Path("data")
     """Folder for the embedded store and other local state."""
-    store: Literal["sqlite"] = "sqlite"
-    """Storage backend. `sqlite` is the embedded store (zero set-up)."""
+    store: Literal["sqlite", "elasticsearch"] = "sqlite"
+    """Storage backend: `sqlite` (embedded, zero set-up) or `elasticsearch`."""
     sqlite_path: Path | None = None
     """SQLite database file; default `<data_dir>/clarion.db`."""
+    es_url: str | None = None
+    """Elasticsearch URL (a node or load balancer), required with `store=elasticsearch`."""
+    es_api_key: SecretStr | None = None
+    """Elasticsearch API key (preferred over user name and password)."""
+    es_username: str | None = None
+    """Elasticsearch user name, with `es_password`."""
+    es_password: SecretStr | None = None
+    """Elasticsearch password, with `es_username`."""
+    es_ca_certs: Path | None = None
+    """PEM bundle of the CA that signed the cluster's certificate."""
+    es_verify_certs: bool = True
+    """Verify the cluster's TLS certificate (turn off only for a throw-away test cluster)."""
+    es_index_prefix: str = "clarion"
+    """Prefix of every index, alias and template Clarion creates (lower case)."""
     config_file: Path | None = None
     """YAML file with `brands:` and `sources:` loaded (created or replaced by id) at start-up."""
     sentiment_model: str | None = None
@@ -67,6 +84,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://", "mailto:")):
             raise ValueError("must be an http(s) or mailto: URL")
         return value
+
+    @field_validator("es_api_key", "es_password")
+    @classmethod
+    def _no_placeholder_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+            raise ValueError("is a placeholder: set the real secret")
+        return value
+
+    @model_validator(mode="after")
+    def _elasticsearch_needs_a_url(self) -> Settings:
+        if self.store == "elasticsearch" and not self.es_url:
+            raise ValueError("CLARION_ES_URL is required when CLARION_STORE=elasticsearch")
+        if bool(self.es_username) != bool(self.es_password):
+            raise ValueError("set both CLARION_ES_USERNAME and CLARION_ES_PASSWORD, or neither")
+        return self
 
     @property
     def database_path(self) -> Path:

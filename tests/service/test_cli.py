@@ -64,3 +64,20 @@ def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_elasticsearch_without_a_url_says_which_variable(tmp_path: Path) -> None:
+    result = clarion("crawl", cwd=tmp_path, env={"CLARION_STORE": "elasticsearch"})
+    assert result.returncode == 2 and "CLARION_ES_URL is required" in result.stderr
+
+
+def test_a_placeholder_secret_is_refused(tmp_path: Path) -> None:
+    env = {
+        "CLARION_STORE": "elasticsearch",
+        "CLARION_ES_URL": "https://127.0.0.1:9200",
+        "CLARION_ES_USERNAME": "elastic",
+        "CLARION_ES_PASSWORD": "changeme",
+    }
+    result = clarion("crawl", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "CLARION_ES_PASSWORD" in result.stderr and "placeholder" in result.stderr
