@@ -7,7 +7,7 @@ CRUD endpoints, so both refuse the same bad input with the same field names.
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -40,7 +40,7 @@ QueryText = Annotated[str, Field(max_length=10_000), AfterValidator(_parses)]
 MAX_LIST = 200  # aliases, competitors, messages ... per brand: generous, but bounded
 
 
-def _fields(stored: Brand | Source) -> dict[str, object]:
+def _fields(stored: Brand | Source) -> dict[str, Any]:
     """A stored noun's fields, tuples as lists: what its *Public schema holds."""
     return {
         name: list(value) if isinstance(value, tuple) else value
