@@ -1,0 +1,237 @@
+"""Bluesky: post search and author feeds through the public AppView (no login).
+
+- ``GET /xrpc/app.bsky.feed.searchPosts?q=..&sort=latest`` returns ``{"posts": [postView],
+  "cursor"}``; ``GET /xrpc/app.bsky.feed.getAuthorFeed?actor=..`` returns ``{"feed":
+  [{"post": postView, "reason"?}], "cursor"}``. Both are newest first, and ``cursor``
+  pages *backwards* in time.
+- A post's web address is ``https://bsky.app/profile/<handle>/post/<rkey>``, the rkey
+  being the last segment of its ``at://`` URI.
+- Incremental polling: the cursor is a ``Watermark`` of the newest time seen (a
+  repost's time in an author feed is when it was reposted). The next poll reads
+  pages until it reaches posts it has seen, at most ``MAX_PAGES``; searchPosts is
+  also given ``since`` so the server does the cutting.
+- The public AppView allows 3000 requests per 5 minutes per IP; beyond, a 429 with
+  ``RateLimit-Reset``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawlers import FeedParseError, Fetcher
+from crawlers.social._common import (
+    Watermark,
+    advance_cursor,
+    counts,
+    expect_object,
+    load_json,
+    mapping,
+    parse_iso,
+    string,
+    with_query,
+)
+from crawlers.social._post import (
+    ENGAGEMENT_LIKES,
+    ENGAGEMENT_QUOTES,
+    ENGAGEMENT_REPLIES,
+    ENGAGEMENT_REPOSTS,
+    SocialPollResult,
+    SocialPost,
+    SocialState,
+)
+
+# Bluesky's public, unauthenticated AppView (cached; the documented host for it).
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+# The lexicons' maximum page size for both endpoints: fewest requests per poll.
+PAGE_LIMIT = 100
+# Pages read in one incremental poll (500 posts); a source further behind catches
+# up over the next polls instead of holding a worker.
+MAX_PAGES = 5
+POST_COLLECTION = "app.bsky.feed.post"
+REPOST_REASON = "app.bsky.feed.defs#reasonRepost"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlueskySpec:
+    """A post search (``query``, Lucene-like syntax) or one account's feed (``actor``,
+    a handle or DID). ``base_url`` is the AppView to ask."""
+
+    query: str | None = None
+    actor: str | None = None
+    base_url: str = PUBLIC_APPVIEW
+    limit: int = PAGE_LIMIT
+
+    def __post_init__(self) -> None:
+        if (self.query is None) == (self.actor is None):
+            raise ValueError("BlueskySpec needs exactly one of query or actor")
+        if not 0 < self.limit <= PAGE_LIMIT:
+            raise ValueError(f"limit must be in 1..{PAGE_LIMIT}")
+
+    @classmethod
+    def parse(cls, text: str) -> BlueskySpec:
+        """``@handle`` or ``did:...`` (an author feed), anything else a search query."""
+        text = text.strip()
+        if text.startswith("@"):
+            return cls(actor=text[1:])
+        if text.startswith("did:"):
+            return cls(actor=text)
+        return cls(query=text)
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskyPage:
+    """One page: its posts with the time each sorts by, and the cursor to the older page."""
+
+    posts: list[tuple[datetime | None, SocialPost]]
+    next_cursor: str | None
+
+
+def bluesky_url(spec: BlueskySpec, *, cursor: str | None = None, since: str | None = None) -> str:
+    base = spec.base_url.rstrip("/")
+    if spec.query is not None:
+        return with_query(
+            f"{base}/xrpc/app.bsky.feed.searchPosts",
+            {"q": spec.query, "sort": "latest", "limit": spec.limit, "since": since,
+             "cursor": cursor},
+        )  # fmt: skip
+    return with_query(
+        f"{base}/xrpc/app.bsky.feed.getAuthorFeed",
+        {"actor": spec.actor, "limit": spec.limit, "cursor": cursor},
+    )
+
+
+def parse_search_posts(content: bytes, *, url: str) -> BlueskyPage:
+    """A ``searchPosts`` response; ``FeedParseError`` when it is not one."""
+    body = expect_object(load_json(content, url=url), url=url, what="searchPosts")
+    raw = body.get("posts")
+    if not isinstance(raw, list):
+        raise FeedParseError("searchPosts response without a posts list", url=url)
+    posts = []
+    for view in raw:
+        post = _post_view(view, reposted_by=None)
+        if post is not None:
+            posts.append((_time(view, "indexedAt") or post.published_at, post))
+    return BlueskyPage(posts, string(body.get("cursor")) or None)
+
+
+def parse_author_feed(content: bytes, *, url: str) -> BlueskyPage:
+    """A ``getAuthorFeed`` response; ``FeedParseError`` when it is not one."""
+    body = expect_object(load_json(content, url=url), url=url, what="getAuthorFeed")
+    raw = body.get("feed")
+    if not isinstance(raw, list):
+        raise FeedParseError("getAuthorFeed response without a feed list", url=url)
+    posts = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        reason = item.get("reason")
+        reposted_by = None
+        sort_time = _time(item.get("post"), "indexedAt")
+        if isinstance(reason, dict) and reason.get("$type") == REPOST_REASON:
+            by = reason.get("by")
+            reposted_by = string(by.get("handle")) if isinstance(by, dict) else ""
+            sort_time = _time(reason, "indexedAt") or sort_time
+        post = _post_view(item.get("post"), reposted_by=reposted_by or None)
+        if post is not None:
+            posts.append((sort_time or post.published_at, post))
+    return BlueskyPage(posts, string(body.get("cursor")) or None)
+
+
+def post_web_url(at_uri: str, handle: str, did: str) -> str | None:
+    """``https://bsky.app/profile/<handle>/post/<rkey>`` for an ``at://`` post URI."""
+    parts = at_uri.removeprefix("at://").split("/")
+    if not at_uri.startswith("at://") or len(parts) != 3 or parts[1] != POST_COLLECTION:
+        return None
+    # "handle.invalid" is what the AppView says when a handle no longer verifies.
+    who = handle if handle and handle != "handle.invalid" else did or parts[0]
+    return f"https://bsky.app/profile/{who}/post/{parts[2]}"
+
+
+async def poll_bluesky(
+    fetcher: Fetcher, spec: BlueskySpec, state: SocialState | None
+) -> SocialPollResult:
+    """One poll: the newest page on a first poll, every post newer than the cursor after.
+
+    Raises ``FetchError`` subclasses and ``FeedParseError``.
+    """
+    state = state or SocialState()
+    mark = Watermark.load(state.cursor)
+    since = mark.time.isoformat().replace("+00:00", "Z") if mark else None
+    parse = parse_search_posts if spec.query is not None else parse_author_feed
+    fresh: list[tuple[datetime | None, SocialPost]] = []
+    etag, last_modified = state.etag, state.last_modified
+    page_cursor: str | None = None
+    pages = 0
+    while pages < MAX_PAGES:
+        first = pages == 0
+        url = bluesky_url(spec, cursor=page_cursor, since=since)
+        result = await fetcher.get(
+            url,
+            etag=state.etag if first else None,
+            last_modified=state.last_modified if first else None,
+        )
+        pages += 1
+        if result.not_modified:
+            return SocialPollResult(
+                etag=result.etag, last_modified=result.last_modified, cursor=state.cursor,
+                not_modified=True, pages=pages,
+            )  # fmt: skip
+        if first:
+            etag, last_modified = result.etag, result.last_modified
+        page = parse(result.content, url=result.url)
+        new = [(t, p) for t, p in page.posts if mark is None or mark.is_new(t, p.post_id)]
+        fresh.extend(new)
+        page_cursor = page.next_cursor
+        if mark is None or len(new) < len(page.posts) or not page.posts or not page_cursor:
+            break  # a first poll reads one page; a page with seen posts reaches the mark
+    unique: dict[str, SocialPost] = {}
+    for _, post in fresh:
+        unique.setdefault(post.post_id, post)
+    return SocialPollResult(
+        posts=list(unique.values()),
+        etag=etag,
+        last_modified=last_modified,
+        cursor=advance_cursor(state.cursor, ((t, p.post_id) for t, p in fresh)),
+        pages=pages,
+    )
+
+
+def _time(obj: object, key: str) -> datetime | None:
+    return parse_iso(obj.get(key)) if isinstance(obj, dict) else None
+
+
+def _post_view(view: object, *, reposted_by: str | None) -> SocialPost | None:
+    if not isinstance(view, dict):
+        return None
+    author, record = mapping(view.get("author")), mapping(view.get("record"))
+    handle, did = string(author.get("handle")), string(author.get("did"))
+    uri = string(view.get("uri"))
+    url = post_web_url(uri, handle, did)
+    if url is None:
+        return None
+    extra = {"at_uri": uri}
+    if name := string(author.get("displayName")):
+        extra["author_name"] = name
+    if reposted_by:
+        extra["reposted_by"] = reposted_by
+    langs = record.get("langs")
+    language = string(langs[0]) if isinstance(langs, list) and langs else ""
+    return SocialPost(
+        platform="bluesky",
+        post_id=uri,
+        url=url,
+        text=" ".join(string(record.get("text")).split()),
+        authors=(handle,) if handle else (),
+        published_at=parse_iso(record.get("createdAt")) or parse_iso(view.get("indexedAt")),
+        language=language or None,
+        engagement=counts(
+            [
+                (ENGAGEMENT_LIKES, view.get("likeCount")),
+                (ENGAGEMENT_REPOSTS, view.get("repostCount")),
+                (ENGAGEMENT_REPLIES, view.get("replyCount")),
+                (ENGAGEMENT_QUOTES, view.get("quoteCount")),
+            ]
+        ),
+        extra=extra,
+    )

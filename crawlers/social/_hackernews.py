@@ -1,0 +1,171 @@
+"""Hacker News: stories and comments matching a query, through the Algolia search API.
+
+- ``GET https://hn.algolia.com/api/v1/search_by_date?query=..&tags=(story,comment)``
+  returns ``{"hits": [...], "nbPages", "page", ...}``, newest first. A hit is a story
+  (``title``, ``url``, ``story_text``, ``points``, ``num_comments``) or a comment
+  (``comment_text``, ``story_title``, ``story_url``); texts are HTML.
+- A post's address is its item page ``https://news.ycombinator.com/item?id=<objectID>``;
+  the article a story links to is ``link``.
+- Incremental polling: the cursor is a ``Watermark`` on ``created_at_i``; the next
+  poll asks for ``numericFilters=created_at_i>=<time>`` and pages until the hits run
+  out, at most ``MAX_PAGES``.
+- Algolia's HN API allows 10,000 requests an hour per IP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawlers import FeedParseError, Fetcher, html_to_text
+from crawlers.social._common import (
+    Watermark,
+    advance_cursor,
+    count,
+    counts,
+    expect_object,
+    from_epoch,
+    load_json,
+    string,
+    with_query,
+)
+from crawlers.social._post import (
+    ENGAGEMENT_COMMENTS,
+    ENGAGEMENT_SCORE,
+    SocialPollResult,
+    SocialPost,
+    SocialState,
+)
+
+ALGOLIA_HN = "https://hn.algolia.com"
+ITEM_URL = "https://news.ycombinator.com/item?id="
+# Algolia's hitsPerPage ceiling for this index is 1000; 100 keeps each response
+# small (comments are long) while one page covers a busy query's few minutes.
+PAGE_LIMIT = 100
+# Pages read in one incremental poll; a query further behind catches up later.
+MAX_PAGES = 5
+DEFAULT_TAGS = "(story,comment)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HackerNewsSpec:
+    """Hits for ``query``, of the Algolia ``tags`` filter (stories and comments by default)."""
+
+    query: str
+    tags: str = DEFAULT_TAGS
+    base_url: str = ALGOLIA_HN
+    limit: int = PAGE_LIMIT
+
+    def __post_init__(self) -> None:
+        if not self.query.strip():
+            raise ValueError("HackerNewsSpec needs a query")
+        if not 0 < self.limit <= PAGE_LIMIT:
+            raise ValueError(f"limit must be in 1..{PAGE_LIMIT}")
+
+
+@dataclass(frozen=True, slots=True)
+class HackerNewsPage:
+    posts: list[SocialPost]
+    page: int
+    pages: int
+
+
+def hackernews_url(spec: HackerNewsSpec, *, since: int | None = None, page: int = 0) -> str:
+    return with_query(
+        f"{spec.base_url.rstrip('/')}/api/v1/search_by_date",
+        {
+            "query": spec.query,
+            "tags": spec.tags,
+            "hitsPerPage": spec.limit,
+            "numericFilters": f"created_at_i>={since}" if since is not None else None,
+            "page": page or None,
+        },
+    )
+
+
+def parse_hackernews(content: bytes, *, url: str) -> HackerNewsPage:
+    """An Algolia HN search response; ``FeedParseError`` when it is not one."""
+    body = expect_object(load_json(content, url=url), url=url, what="an Algolia response")
+    hits = body.get("hits")
+    if not isinstance(hits, list):
+        raise FeedParseError("Algolia response without a hits list", url=url)
+    posts = [post for post in map(_hit, hits) if post is not None]
+    return HackerNewsPage(posts, count(body.get("page")) or 0, count(body.get("nbPages")) or 0)
+
+
+async def poll_hackernews(
+    fetcher: Fetcher, spec: HackerNewsSpec, state: SocialState | None
+) -> SocialPollResult:
+    """One poll: the newest page on a first poll, every newer hit after that.
+
+    Raises ``FetchError`` subclasses and ``FeedParseError``.
+    """
+    state = state or SocialState()
+    mark = Watermark.load(state.cursor)
+    since = int(mark.time.timestamp()) if mark else None
+    fresh: list[SocialPost] = []
+    etag, last_modified = state.etag, state.last_modified
+    pages = 0
+    while pages < MAX_PAGES:
+        first = pages == 0
+        result = await fetcher.get(
+            hackernews_url(spec, since=since, page=pages),
+            etag=state.etag if first else None,
+            last_modified=state.last_modified if first else None,
+        )
+        pages += 1
+        if result.not_modified:
+            return SocialPollResult(
+                etag=result.etag, last_modified=result.last_modified, cursor=state.cursor,
+                not_modified=True, pages=pages,
+            )  # fmt: skip
+        if first:
+            etag, last_modified = result.etag, result.last_modified
+        page = parse_hackernews(result.content, url=result.url)
+        fresh.extend(
+            p for p in page.posts if mark is None or mark.is_new(p.published_at, p.post_id)
+        )
+        if mark is None or page.page + 1 >= page.pages or not page.posts:
+            break  # a first poll reads one page; later ones read until the hits run out
+    return SocialPollResult(
+        posts=fresh,
+        etag=etag,
+        last_modified=last_modified,
+        cursor=advance_cursor(state.cursor, ((p.published_at, p.post_id) for p in fresh)),
+        pages=pages,
+    )
+
+
+def _hit(hit: object) -> SocialPost | None:
+    if not isinstance(hit, dict):
+        return None
+    object_id = string(hit.get("objectID"))
+    if not object_id.isdigit():
+        return None  # every HN item id is a number; anything else is not an item
+    tags = hit.get("_tags")
+    is_comment = isinstance(tags, list) and "comment" in tags
+    author = string(hit.get("author"))
+    if is_comment:
+        title = string(hit.get("story_title"))
+        text = html_to_text(string(hit.get("comment_text")))
+        link = string(hit.get("story_url")) or None
+    else:
+        title = html_to_text(string(hit.get("title")))
+        text = html_to_text(string(hit.get("story_text"))) or title
+        link = string(hit.get("url")) or None
+    extra = {"kind": "comment" if is_comment else "story"}
+    if story_id := count(hit.get("story_id")):
+        extra["story_id"] = str(story_id)
+    return SocialPost(
+        platform="hackernews",
+        post_id=object_id,
+        url=ITEM_URL + object_id,
+        text=text,
+        title=title,
+        authors=(author,) if author else (),
+        published_at=from_epoch(hit.get("created_at_i")),
+        link=link,
+        engagement=counts(
+            [(ENGAGEMENT_SCORE, hit.get("points")), (ENGAGEMENT_COMMENTS, hit.get("num_comments"))]
+        ),
+        extra=extra,
+    )

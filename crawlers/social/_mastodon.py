@@ -1,0 +1,202 @@
+"""Mastodon: a hashtag timeline or an account's statuses, through the public REST API.
+
+- ``GET /api/v1/timelines/tag/:hashtag`` and ``GET /api/v1/accounts/:id/statuses``
+  (both public on default instance settings) return a JSON list of statuses,
+  newest first; ``content`` is HTML.
+- Incremental polling: the cursor is the newest status id seen. The next poll asks
+  for ``min_id=<cursor>`` (statuses immediately newer, so none is skipped when more
+  than a page arrived) and follows the ``Link: rel="prev"`` URL the server returns,
+  page after page, until a page comes back short or ``MAX_PAGES`` is reached.
+- A reblog is stored as the original status (its URL, author and counts), with the
+  account that boosted it in ``extra["reposted_by"]``.
+- Instances may close their public timelines to anonymous clients (a 401/422, which
+  the fetcher raises as ``PermanentFetchError``); mastodon.social allows 300 requests
+  per 5 minutes per IP and says so in ``X-RateLimit-*`` headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from crawlers import FeedParseError, Fetcher, html_to_text
+from crawlers.social._common import (
+    counts,
+    expect_list,
+    link_relations,
+    load_json,
+    mapping,
+    parse_iso,
+    string,
+    with_query,
+)
+from crawlers.social._post import (
+    ENGAGEMENT_LIKES,
+    ENGAGEMENT_REPLIES,
+    ENGAGEMENT_REPOSTS,
+    SocialPollResult,
+    SocialPost,
+    SocialState,
+)
+
+# Mastodon's largest page for timelines and account statuses: fewest requests per poll.
+PAGE_LIMIT = 40
+# Pages followed in one incremental poll (200 statuses). A source further behind
+# than that catches up over the next polls instead of holding a worker.
+MAX_PAGES = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MastodonSpec:
+    """A hashtag timeline (``hashtag``) or an account's statuses (``account_id``) on ``instance``.
+
+    ``instance`` is a base URL (``https://mastodon.social``) or a bare host name.
+    ``account_id`` is the numeric id (``/api/v1/accounts/lookup?acct=`` gives it).
+    """
+
+    instance: str
+    hashtag: str | None = None
+    account_id: str | None = None
+    limit: int = PAGE_LIMIT
+
+    def __post_init__(self) -> None:
+        if (self.hashtag is None) == (self.account_id is None):
+            raise ValueError("MastodonSpec needs exactly one of hashtag or account_id")
+        if not 0 < self.limit <= PAGE_LIMIT:
+            raise ValueError(f"limit must be in 1..{PAGE_LIMIT}")
+
+    @classmethod
+    def parse(cls, text: str) -> MastodonSpec:
+        """``#tag@instance`` (a hashtag timeline) or ``12345@instance`` (an account id)."""
+        target, sep, instance = text.strip().rpartition("@")
+        if not sep or not target or not instance:
+            raise ValueError(f"not '#tag@instance' or 'account_id@instance': {text!r}")
+        if target.startswith("#"):
+            return cls(instance=instance, hashtag=target[1:])
+        return cls(instance=instance, account_id=target)
+
+
+def mastodon_url(spec: MastodonSpec, *, min_id: str | None = None) -> str:
+    """The API URL of ``spec``'s timeline, from ``min_id`` on when given."""
+    base = spec.instance.rstrip("/")
+    if "://" not in base:
+        base = f"https://{base}"
+    if spec.hashtag is not None:
+        path = f"/api/v1/timelines/tag/{quote(spec.hashtag.lstrip('#'), safe='')}"
+    else:
+        path = f"/api/v1/accounts/{quote(spec.account_id or '', safe='')}/statuses"
+    return with_query(base + path, {"limit": spec.limit, "min_id": min_id})
+
+
+def parse_statuses(content: bytes, *, url: str) -> list[SocialPost]:
+    """The statuses of one timeline page, in response order; ``FeedParseError`` if not one."""
+    return _page(content, url=url)[0]
+
+
+def _page(content: bytes, *, url: str) -> tuple[list[SocialPost], list[str]]:
+    """A page's posts, and the ids of all its statuses (what the cursor advances over)."""
+    statuses = expect_list(load_json(content, url=url), url=url, what="a Mastodon timeline")
+    posts = []
+    for raw in statuses:
+        post = _status(raw)
+        if post is not None:
+            posts.append(post)
+    ids = [s["id"] for s in statuses if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    return posts, ids
+
+
+def newest_id(ids: list[str]) -> str | None:
+    """The newest of Mastodon ids: numeric strings (Snowflake-like) compare by length, then text."""
+    return max(ids, key=lambda i: (len(i), i), default=None)
+
+
+async def poll_mastodon(
+    fetcher: Fetcher, spec: MastodonSpec, state: SocialState | None
+) -> SocialPollResult:
+    """One poll: the newest page on a first poll, every newer status after that.
+
+    Raises ``FetchError`` subclasses (a 429's ``retry_after`` included) and
+    ``FeedParseError``; the cursor in the result is the newest status id seen.
+    """
+    state = state or SocialState()
+    cursor = state.cursor
+    url = mastodon_url(spec, min_id=cursor)
+    posts: list[SocialPost] = []
+    ids: list[str] = []
+    etag, last_modified = state.etag, state.last_modified
+    pages = 0
+    while pages < MAX_PAGES:
+        first = pages == 0
+        result = await fetcher.get(
+            url,
+            etag=state.etag if first else None,
+            last_modified=state.last_modified if first else None,
+        )
+        pages += 1
+        if result.not_modified:
+            return SocialPollResult(
+                etag=result.etag, last_modified=result.last_modified, cursor=cursor,
+                not_modified=True, pages=pages,
+            )  # fmt: skip
+        if first:
+            etag, last_modified = result.etag, result.last_modified
+        if not result.content.strip():
+            raise FeedParseError("empty response body", url=result.url)
+        page_posts, page_ids = _page(result.content, url=result.url)
+        posts.extend(page_posts)
+        ids.extend(page_ids)
+        prev = link_relations(result.headers.get("link")).get("prev")
+        if cursor is None or len(page_ids) < spec.limit or not prev:
+            break  # a first poll reads one page; a short page is the newest one
+        url = prev
+    return SocialPollResult(
+        posts=posts,
+        etag=etag,
+        last_modified=last_modified,
+        cursor=newest_id([*ids, *([cursor] if cursor else [])]),
+        pages=pages,
+    )
+
+
+def _status(raw: object) -> SocialPost | None:
+    if not isinstance(raw, dict):
+        return None
+    booster: Mapping[str, Any] | None = None
+    status: Mapping[str, Any] = raw
+    reblog = raw.get("reblog")
+    if isinstance(reblog, dict):
+        booster, status = raw.get("account") or {}, reblog
+    post_id = string(status.get("id"))
+    url = string(status.get("url")) or string(status.get("uri"))
+    if not post_id or not url.startswith(("http://", "https://")):
+        return None  # a status without an id or a web address cannot become a document
+    account = mapping(status.get("account"))
+    warning = html_to_text(string(status.get("spoiler_text")))
+    body = html_to_text(string(status.get("content")))
+    extra = {}
+    if display := string(account.get("display_name")):
+        extra["author_name"] = display
+    if booster is not None and (by := string(booster.get("acct"))):
+        extra["reposted_by"] = by
+    if warning:
+        extra["content_warning"] = warning
+    acct = string(account.get("acct"))
+    return SocialPost(
+        platform="mastodon",
+        post_id=post_id,
+        url=url,
+        text=f"{warning} {body}".strip(),
+        authors=(acct,) if acct else (),
+        published_at=parse_iso(status.get("created_at")),
+        language=string(status.get("language")) or None,
+        engagement=counts(
+            [
+                (ENGAGEMENT_LIKES, status.get("favourites_count")),
+                (ENGAGEMENT_REPOSTS, status.get("reblogs_count")),
+                (ENGAGEMENT_REPLIES, status.get("replies_count")),
+            ]
+        ),
+        extra=extra,
+    )
