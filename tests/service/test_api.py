@@ -203,3 +203,10 @@ def test_malformed_json_is_a_4xx(client: httpx.Client) -> None:
         "/v1/brands", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert_problem(response, 422)
+
+
+def test_openapi_docs_are_served(client: httpx.Client) -> None:
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    for path in ("/v1/share-of-voice", "/v1/mentions", "/v1/analyze", "/v1/brands", "/readyz"):
+        assert path in spec["paths"]
