@@ -1,6 +1,8 @@
 """Clarion's storage and queries: one Store contract, SQLite and Elasticsearch behind it."""
 
 from search._buckets import bucket_start, bucket_starts
+from search._es import ElasticsearchStore
+from search._es_client import ElasticsearchBusy, ElasticsearchConfig
 from search._sqlite import SQLiteStore
 from search._store import (
     BucketCount,
@@ -17,6 +19,9 @@ from search._store import (
 
 __all__ = [
     "BucketCount",
+    "ElasticsearchBusy",
+    "ElasticsearchConfig",
+    "ElasticsearchStore",
     "Interval",
     "InvalidCursor",
     "MentionFilter",

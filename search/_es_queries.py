@@ -1,0 +1,267 @@
+"""The Elasticsearch store's metric and coverage queries.
+
+Counting per bucket: one ``composite`` aggregation over the mentions, whose
+sources are a ``date_histogram`` on the counted time (``calendar_interval``
+hour/day/week, the caller's ``time_zone``) and the brand; composite buckets
+only exist for combinations with documents (the ``min_doc_count: 1`` of a
+plain histogram), and page with ``after_key``, so any number of brands and
+buckets is counted in the cluster. Each key (the bucket's first instant, in
+epoch milliseconds) goes through ``search._buckets.bucket_start``, so buckets
+carry the same fixed-offset starts as SQLite's, DST days included.
+
+Query filters: the compiled query (``search._es_query``) runs in the cluster
+against the words copied into each mention. When it is not exact, candidates
+are checked with ``enrichment.find_spans`` on the document's title and text:
+the coverage list pages through candidates in batches; the counts first find
+the matching documents (paging through the candidate documents of the
+window), then aggregate the mentions of those documents only.
+
+Paging: sort on ``(counted_us, document_id, brand_id)`` descending with
+``search_after``; the key of the last hit served is the cursor (encoded by
+``search._sqlite_codec``, the same keyset as SQLite's). No point-in-time is
+needed: the sort is total and stable, so a page never repeats or skips a hit
+that existed when the previous page was served.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from enrichment import find_spans
+from enrichment._query_ast import Node
+from search import _es_codec as esc
+from search._buckets import bucket_start
+from search._es_client import EsCalls
+from search._es_query import EsQuery, compile_query
+from search._sqlite_codec import Key
+from search._store import BucketCount, Interval, MentionFilter, MentionHit, StoreError
+
+__all__ = ["COMPOSITE_PAGE", "MAX_PAGE_SIZE", "SCAN_BATCH", "mention_counts", "search_mentions"]
+
+# The largest page ``search_mentions`` serves (the same as SQLite's): the API
+# asks for at most 200.
+MAX_PAGE_SIZE = 1000
+# Candidates read per round trip while paging with a post-filter: large enough
+# that a selective filter needs few rounds, small enough that a page of 50
+# does not tokenize thousands of documents it will not show.
+SCAN_BATCH = 256
+# Composite buckets per request: a year of days for 25 brands is ~9 000, so a
+# few requests; far below the 65 536 bucket limit of a response.
+COMPOSITE_PAGE = 2000
+# Document ids per terms filter when counting a post-filtered query: under
+# Elasticsearch's default ``index.max_terms_count`` (65 536).
+_TERMS_CHUNK = 10_000
+_NEWEST_FIRST = [{"counted_us": "desc"}, {"document_id": "desc"}, {"brand_id": "desc"}]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _compiled(where: MentionFilter) -> EsQuery | None:
+    return None if where.query is None else compile_query(where.query)
+
+
+def _filters(where: MentionFilter, compiled: EsQuery | None, *, mentions: bool) -> list[Any]:
+    """Filter clauses over mentions (or, with ``mentions=False``, documents)."""
+    clauses: list[Any] = []
+    if mentions and where.brand_ids:
+        clauses.append({"terms": {"brand_id": list(where.brand_ids)}})
+    window: dict[str, int] = {}
+    if (start := esc.checked_us(where.start)) is not None:
+        window["gte"] = start
+    if (end := esc.checked_us(where.end)) is not None:
+        window["lt"] = end
+    if window:
+        clauses.append({"range": {"counted_us": window}})
+    if mentions and where.sentiment is not None:
+        clauses.append({"term": {"sentiment": where.sentiment}})
+    if compiled is not None and compiled.filter is not None:
+        clauses.append(compiled.filter)
+    return clauses
+
+
+def _query(clauses: list[Any]) -> dict[str, Any]:
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+async def _texts(calls: EsCalls, prefix: str, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The title and text of each of ``doc_ids`` that is stored."""
+    if not doc_ids:
+        return {}
+    page = await calls.call(
+        "query: document texts",
+        calls.client.search,
+        index=esc.index_pattern(prefix, "documents"),
+        query={"ids": {"values": doc_ids}},
+        source=["title", "text"],
+        size=len(doc_ids),
+    )
+    return {
+        str(h["_id"]): (h["_source"]["title"], h["_source"]["text"]) for h in page["hits"]["hits"]
+    }
+
+
+class _Matcher:
+    """The exact check of a non-exact compiled query, once per document."""
+
+    def __init__(self, query: Node | None, compiled: EsQuery | None) -> None:
+        self._query = query if compiled is not None and not compiled.exact else None
+        self._seen: dict[str, bool] = {}
+
+    @property
+    def needed(self) -> bool:
+        return self._query is not None
+
+    async def check(self, calls: EsCalls, prefix: str, doc_ids: list[str]) -> set[str]:
+        """The ones of ``doc_ids`` that match."""
+        if self._query is None:
+            return set(doc_ids)
+        unseen = [d for d in dict.fromkeys(doc_ids) if d not in self._seen]
+        texts = await _texts(calls, prefix, unseen)
+        for doc_id in unseen:
+            title, text = texts.get(doc_id, ("", ""))
+            self._seen[doc_id] = find_spans(self._query, title=title, text=text).matched
+        return {d for d in doc_ids if self._seen[d]}
+
+
+async def mention_counts(
+    calls: EsCalls, prefix: str, where: MentionFilter, *, interval: Interval, tz: ZoneInfo
+) -> list[BucketCount]:
+    """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring."""
+    compiled = _compiled(where)
+    if compiled is not None and compiled.never:
+        return []
+    clauses = _filters(where, compiled, mentions=True)
+    totals: Counter[tuple[datetime, str]] = Counter()
+    matcher = _Matcher(where.query, compiled)
+    if not matcher.needed:
+        await _aggregate(calls, prefix, clauses, interval, tz, totals)
+    else:
+        matching = await _matching_documents(calls, prefix, where, compiled, matcher)
+        for i in range(0, len(matching), _TERMS_CHUNK):
+            chunk = {"terms": {"document_id": matching[i : i + _TERMS_CHUNK]}}
+            await _aggregate(calls, prefix, [*clauses, chunk], interval, tz, totals)
+    return [BucketCount(start, brand, n) for (start, brand), n in sorted(totals.items())]
+
+
+async def _aggregate(
+    calls: EsCalls,
+    prefix: str,
+    clauses: list[Any],
+    interval: Interval,
+    tz: ZoneInfo,
+    totals: Counter[tuple[datetime, str]],
+) -> None:
+    if tz.key is None:  # a ZoneInfo read from a file has no IANA name to send
+        raise StoreError("mention_counts needs a time zone with an IANA key, e.g. ZoneInfo('UTC')")
+    histogram = {
+        "field": "counted_at",
+        "calendar_interval": interval,
+        "time_zone": tz.key,
+    }
+    after: dict[str, Any] | None = None
+    while True:
+        composite: dict[str, Any] = {
+            "size": COMPOSITE_PAGE,
+            "sources": [
+                {"bucket": {"date_histogram": histogram}},
+                {"brand": {"terms": {"field": "brand_id"}}},
+            ],
+        }
+        if after is not None:
+            composite["after"] = after
+        body = await calls.call(
+            "mention_counts",
+            calls.client.search,
+            index=esc.index_pattern(prefix, "mentions"),
+            size=0,
+            query=_query(clauses),
+            aggs={"counts": {"composite": composite}},
+        )
+        agg = (body.get("aggregations") or {}).get("counts") or {}
+        buckets = agg.get("buckets") or []
+        for b in buckets:
+            instant = _EPOCH + timedelta(milliseconds=int(b["key"]["bucket"]))
+            start = bucket_start(instant, interval=interval, tz=tz)
+            totals[start, str(b["key"]["brand"])] += int(b["doc_count"])
+        after = agg.get("after_key")
+        if len(buckets) < COMPOSITE_PAGE or after is None:
+            return
+
+
+async def _matching_documents(
+    calls: EsCalls,
+    prefix: str,
+    where: MentionFilter,
+    compiled: EsQuery | None,
+    matcher: _Matcher,
+) -> list[str]:
+    """Ids of the documents in the window that match ``where.query`` exactly."""
+    clauses = _filters(where, compiled, mentions=False)
+    if where.brand_ids:
+        clauses.append({"terms": {"brand_ids": list(where.brand_ids)}})
+    matching: list[str] = []
+    after: list[Any] | None = None
+    while True:
+        page = await calls.call(
+            "mention_counts: candidates",
+            calls.client.search,
+            index=esc.index_pattern(prefix, "documents"),
+            query=_query(clauses),
+            source=False,
+            sort=[{"id": "asc"}],
+            size=SCAN_BATCH,
+            **({"search_after": after} if after is not None else {}),
+        )
+        hits = page["hits"]["hits"]
+        ids = [str(h["_id"]) for h in hits]
+        found = await matcher.check(calls, prefix, ids)
+        matching.extend(d for d in ids if d in found)
+        if len(hits) < SCAN_BATCH:
+            return matching
+        after = hits[-1]["sort"]
+
+
+async def search_mentions(
+    calls: EsCalls, prefix: str, where: MentionFilter, *, limit: int, after: Key | None
+) -> tuple[list[MentionHit], Key | None]:
+    """One page of hits newest first, after the key ``after``; and the key to
+    continue from, or ``None`` on the last page."""
+    compiled = _compiled(where)
+    if compiled is not None and compiled.never:
+        return [], None
+    query = _query(_filters(where, compiled, mentions=True))
+    matcher = _Matcher(where.query, compiled)
+    batch = max(limit + 1, SCAN_BATCH) if matcher.needed else limit + 1
+    found: list[dict[str, Any]] = []
+    while len(found) <= limit:
+        paging: dict[str, Any] = {} if after is None else {"search_after": list(after)}
+        page = await calls.call(
+            "search_mentions",
+            calls.client.search,
+            index=esc.index_pattern(prefix, "mentions"),
+            query=query,
+            sort=_NEWEST_FIRST,
+            size=batch,
+            **paging,
+        )
+        hits: list[dict[str, Any]] = page["hits"]["hits"]
+        ok = await matcher.check(calls, prefix, [h["_source"]["document_id"] for h in hits])
+        for hit in hits:
+            if hit["_source"]["document_id"] in ok:
+                found.append(hit["_source"])
+                if len(found) > limit:
+                    break
+        if len(hits) < batch:
+            break
+        after = _key(hits[-1]["_source"])
+    served = found[:limit]
+    hits_out = [esc.hit_from_source(src) for src in served]
+    if len(found) <= limit:
+        return hits_out, None
+    return hits_out, _key(served[-1])
+
+
+def _key(src: dict[str, Any]) -> Key:
+    return int(src["counted_us"]), str(src["document_id"]), str(src["brand_id"])
