@@ -6,6 +6,7 @@ build a new one (``dataclasses.replace``) to change a value.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 # Publishers must be able to see who fetches them and reach the operator; a
@@ -59,11 +60,30 @@ DEFAULT_BACKOFF_CAP = 30.0
 # whose next poll comes later anyway, instead of holding a worker for minutes.
 DEFAULT_RETRY_AFTER_CAP = 60.0
 
-# Refuse hosts that resolve to loopback, private, link-local or reserved
-# addresses (server-side request forgery through user-supplied URLs). Off by
-# default because self-hosted users legitimately poll intranet feeds; turn it on
-# wherever untrusted users submit URLs.
+# Refuse connections to loopback, private, link-local, multicast, reserved and
+# cloud-metadata addresses (server-side request forgery through user-supplied URLs),
+# checked when each connection is opened (see ``crawlers/_guard.py``). Off by default
+# because self-hosted users legitimately poll intranet feeds and because an injected
+# test transport has no addresses; a deployment that takes URLs from untrusted users
+# turns it on, and lists the ranges it does trust in ``allow_networks``.
 DEFAULT_BLOCK_PRIVATE_ADDRESSES = False
+
+# Networks (CIDRs) connected to even when ``block_private_addresses`` is on. None by
+# default: every exception is a deliberate choice (tests and the demo allow 127.0.0.1/32).
+DEFAULT_ALLOW_NETWORKS: tuple[str, ...] = ()
+
+# RFC 9309 §2.4: a cached robots.txt SHOULD NOT be used for more than 24 hours.
+DEFAULT_ROBOTS_TTL = 24 * 3600.0
+
+# How long an unreachable robots.txt (5xx, network error) counts as "disallow all"
+# before it is asked for again: long enough not to hammer a struggling server with
+# one robots request per article, short enough that a blip costs minutes, not a day.
+DEFAULT_ROBOTS_ERROR_TTL = 600.0
+
+# Hosts whose robots.txt is kept in memory (least recently used dropped first). A
+# parsed robots.txt is a few KB; 10,000 hosts is tens of MB at worst and covers the
+# article hosts of thousands of feeds.
+DEFAULT_ROBOTS_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +104,10 @@ class FetchConfig:
     backoff_cap: float = DEFAULT_BACKOFF_CAP
     retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
     block_private_addresses: bool = DEFAULT_BLOCK_PRIVATE_ADDRESSES
+    allow_networks: tuple[str, ...] = DEFAULT_ALLOW_NETWORKS
+    robots_ttl: float = DEFAULT_ROBOTS_TTL
+    robots_error_ttl: float = DEFAULT_ROBOTS_ERROR_TTL
+    robots_cache_size: int = DEFAULT_ROBOTS_CACHE_SIZE
 
     def __post_init__(self) -> None:
         positive = {
@@ -93,6 +117,7 @@ class FetchConfig:
             "max_bytes": self.max_bytes,
             "max_connections": self.max_connections,
             "per_host_concurrency": self.per_host_concurrency,
+            "robots_cache_size": self.robots_cache_size,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -104,7 +129,16 @@ class FetchConfig:
             "backoff_base": self.backoff_base,
             "backoff_cap": self.backoff_cap,
             "retry_after_cap": self.retry_after_cap,
+            "robots_ttl": self.robots_ttl,
+            "robots_error_ttl": self.robots_error_ttl,
         }
         for name, value in non_negative.items():
             if value < 0:
                 raise ValueError(f"FetchConfig.{name} must not be negative, got {value!r}")
+        if isinstance(self.allow_networks, str):
+            raise ValueError("FetchConfig.allow_networks is a tuple of CIDRs, not one string")
+        for cidr in self.allow_networks:
+            try:
+                ipaddress.ip_network(cidr.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"FetchConfig.allow_networks: {exc}") from exc

@@ -14,15 +14,21 @@
   request to that host), a longer one is handed back to the caller at once.
 - The body is read as a stream and decoded here (gzip/deflate), counting decoded
   bytes, so neither a huge body nor a small gzip bomb can exceed ``max_bytes``.
+- SSRF guard: with ``block_private_addresses`` every connection is checked when it
+  is opened, against the addresses it really goes to (``crawlers/_guard.py``);
+  ``allow_networks`` lists the exceptions. Refusals are ``BlockedAddressError``.
+- robots.txt: ``get(url, respect_robots=True)`` (for article pages) checks the URL
+  and every redirect hop against the host's cached robots.txt (``fetcher.robots``,
+  a ``RobotsPolicy``) and raises ``RobotsDisallowed`` (permanent) before any
+  request to a disallowed page, or ``RobotsUnreachable`` (transient) while the
+  host's robots.txt cannot be read.
 - Safe to call concurrently from one event loop; use as an async context manager.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import random
-import socket
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +40,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from crawlers._config import FetchConfig
-from crawlers._errors import PermanentFetchError, TransientFetchError
+from crawlers._errors import BlockedAddressError, PermanentFetchError, TransientFetchError
+from crawlers._guard import AddressPolicy, GuardedBackend, GuardedTransport, Resolver
+from crawlers._robots import RobotsPolicy
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 408 (request timeout) and 429 (rate limited) are the 4xx statuses that say "later".
@@ -75,7 +83,9 @@ class Fetcher:
     """Fetches URLs politely through one shared ``httpx.AsyncClient``.
 
     ``transport`` replaces the network (tests inject faults a real server cannot
-    produce). Use ``async with Fetcher(config=...) as fetcher``.
+    produce; the SSRF guard, which lives in the network layer, then does not apply).
+    ``resolver`` replaces the system DNS resolver of the SSRF guard (tests play a
+    rebinding DNS server with it). Use ``async with Fetcher(config=...) as fetcher``.
     """
 
     def __init__(
@@ -83,9 +93,18 @@ class Fetcher:
         *,
         config: FetchConfig | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.config = config or FetchConfig()
         self._transport = transport
+        self._resolver = resolver
+        self.robots = RobotsPolicy(
+            self,
+            user_agent=self.config.user_agent,
+            ttl=self.config.robots_ttl,
+            error_ttl=self.config.robots_error_ttl,
+            max_hosts=self.config.robots_cache_size,
+        )
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.config.max_connections)
         self._hosts: dict[str, _Host] = {}
@@ -93,8 +112,17 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         config = self.config
+        limits = httpx.Limits(
+            max_connections=config.max_connections,
+            max_keepalive_connections=config.max_connections,
+        )
+        transport = self._transport
+        if transport is None and config.block_private_addresses:
+            policy = AddressPolicy.from_cidrs(config.allow_networks)
+            backend = GuardedBackend(policy, resolver=self._resolver)
+            transport = GuardedTransport(limits=limits, backend=backend)
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            transport=transport,
             headers={
                 "User-Agent": config.user_agent,
                 # Only what ``_read_body`` can decode with a bound on the output.
@@ -106,10 +134,7 @@ class Fetcher:
                 write=config.read_timeout,
                 pool=None,  # waiting for a connection is bounded by our own semaphore
             ),
-            limits=httpx.Limits(
-                max_connections=config.max_connections,
-                max_keepalive_connections=config.max_connections,
-            ),
+            limits=limits,
             follow_redirects=False,  # followed here, so each hop is polite and checked
             trust_env=False,  # no proxy or netrc from the environment: settings only
         )
@@ -126,9 +151,19 @@ class Fetcher:
             self._client = None
 
     async def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        respect_robots: bool = False,
     ) -> FetchResult:
-        """GET ``url``, following redirects; conditional when a validator is given."""
+        """GET ``url``, following redirects; conditional when a validator is given.
+
+        With ``respect_robots`` (article pages), ``url`` and each redirect target are
+        checked against their host's robots.txt first (``RobotsDisallowed``,
+        ``RobotsUnreachable``).
+        """
         if self._client is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         headers: dict[str, str] = {}
@@ -138,6 +173,8 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self.config.max_redirects + 1):
+            if respect_robots:
+                await self.robots.check(current)
             result = await self._get_with_retries(current, headers)
             if result.status not in REDIRECT_STATUSES:
                 if result.not_modified:
@@ -184,8 +221,6 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PermanentFetchError("not an absolute http(s) URL", url=url)
-        if self.config.block_private_addresses:
-            await _check_public(parts.hostname, parts.port, url=url)
         host_key = f"{parts.scheme}://{parts.netloc.lower()}"
         host = self._host(host_key)
         host.users += 1
@@ -261,6 +296,8 @@ class Fetcher:
                         etag=response.headers.get("etag"),
                         last_modified=response.headers.get("last-modified"),
                     )
+        except BlockedAddressError as exc:  # raised where the host, not the URL, is known
+            raise BlockedAddressError(str(exc), url=url, address=exc.address) from None
         except TimeoutError as exc:
             raise TransientFetchError(
                 f"no complete response within {self.config.total_timeout}s", url=url
@@ -362,24 +399,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-async def _check_public(hostname: str, port: int | None, *, url: str) -> None:
-    """Refuse hosts that are, or resolve to, non-public addresses.
-
-    Checked before each request, including each redirect hop. A host whose DNS
-    answer changes between this check and the connection can still get through;
-    this guards against ordinary misuse, not a determined DNS-rebinding attacker.
-    """
-    try:
-        addresses = [ipaddress.ip_address(hostname.strip("[]"))]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(hostname, port or 443, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise TransientFetchError(f"cannot resolve {hostname}: {exc}", url=url) from exc
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    for address in addresses:
-        if not address.is_global:
-            raise PermanentFetchError(f"blocked non-public address {address}", url=url)

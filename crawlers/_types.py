@@ -14,7 +14,10 @@ from typing import Literal
 Channel = Literal["news", "blog", "social", "podcast", "press_release"]
 CHANNELS: tuple[Channel, ...] = ("news", "blog", "social", "podcast", "press_release")
 
-SourceKind = Literal["feed"]
+# "feed": RSS, Atom or JSON Feed (``poll_feed``); "sitemap": an XML sitemap, sitemap
+# index or Google News sitemap (``poll_sitemap``). ``poll_source`` picks by kind.
+SourceKind = Literal["feed", "sitemap"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -127,6 +127,10 @@ def create_app(recorder: Recorder) -> Starlette:
         recorder.see(key(request), request)
         return Response(b"stamped")
 
+    async def redirect(request: Request) -> Response:
+        recorder.see(key(request), request)
+        return RedirectResponse(request.query_params["to"], status_code=302)
+
     return Starlette(
         routes=[
             Route("/feed/{token}", feed),
@@ -144,6 +148,7 @@ def create_app(recorder: Recorder) -> Starlette:
             Route("/bomb/{token}", bomb),
             Route("/gzipped/{token}", gzipped),
             Route("/stamp/{token}", stamp),
+            Route("/redirect/{token}", redirect),
         ]
     )
 

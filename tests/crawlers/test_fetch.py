@@ -204,7 +204,7 @@ async def test_per_host_interval_does_not_delay_other_hosts(publisher: Publisher
 async def test_blocked_private_address_is_permanent(publisher: Publisher, token: str):
     config = FetchConfig(block_private_addresses=True, retries=0)
     async with Fetcher(config=config) as fetcher:
-        with pytest.raises(PermanentFetchError, match="non-public"):
+        with pytest.raises(PermanentFetchError, match=r"loopback address 127\.0\.0\.1"):
             await fetcher.get(f"{publisher.base}/stamp/{token}")
     assert publisher.seen("stamp", token) == []
 

@@ -1,0 +1,255 @@
+"""Server-side request forgery guard, checked when a connection is opened.
+
+A user-supplied URL (a source, a discovered feed, a redirect target) must not make
+Clarion talk to its own host, its private network or a cloud metadata service. The
+check sits in the network backend of the HTTP client, where the connection is made:
+
+1. the host name is resolved **once**;
+2. every resolved address is checked (``AddressPolicy.blocked_reason``); if any is
+   refused, the whole host is refused (``BlockedAddressError`` naming the address);
+3. the socket connects to one of **those same addresses**; the URL, the ``Host``
+   header and the TLS SNI name stay the host name (httpcore passes the origin's host
+   to ``start_tls``), so certificates are verified as usual.
+
+There is no second resolution for an attacker's DNS to answer differently (DNS
+rebinding), and each redirect hop that opens a connection is checked the same way.
+Proxies are never used (``trust_env=False``), so no request leaves through one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import httpcore
+import httpx
+
+from crawlers._errors import BlockedAddressError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# A resolver maps (host, port) to the addresses to try, in order. Injected by tests
+# to play a rebinding DNS server without a network; the default is the system's.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Cloud instance-metadata endpoints, named in errors because reaching one leaks
+# credentials. Most are already link-local or private; listing them keeps them
+# refused even if a deployment allows the surrounding range.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle
+        "169.254.170.2",  # AWS ECS task metadata
+        "fd00:ec2::254",  # AWS IMDS over IPv6
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud (legacy)
+    )
+)
+# NAT64's well-known prefix embeds an IPv4 address that the check must see.
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which addresses may be connected to: public ones, plus ``allowed`` networks.
+
+    Metadata addresses stay refused even inside an allowed network, unless the
+    allowed network is exactly that one address.
+    """
+
+    allowed: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def from_cidrs(cls, cidrs: Iterable[str]) -> AddressPolicy:
+        """Parse CIDRs such as ``"127.0.0.1/32"``; raises ``ValueError`` on a bad one."""
+        return cls(tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs))
+
+    def blocked_reason(self, address: IPAddress) -> str | None:
+        """Why ``address`` is refused (e.g. ``"loopback"``), or None when it is allowed."""
+        for candidate in _addresses_reached(address):
+            if candidate in METADATA_ADDRESSES:
+                if any(n.num_addresses == 1 and candidate in n for n in self.allowed):
+                    continue
+                return "cloud metadata"
+            if any(candidate in n for n in self.allowed):
+                continue
+            reason = _non_public_kind(candidate)
+            if reason is not None:
+                return reason
+        return None
+
+
+def _addresses_reached(address: IPAddress) -> tuple[IPAddress, ...]:
+    """The addresses a connection to ``address`` really reaches, to be checked.
+
+    An IPv4-mapped or NAT64 address *is* its embedded IPv4 address (the outer form
+    is "reserved" to Python whatever it carries); 6to4 and Teredo addresses are
+    checked both as themselves and as the IPv4 address they tunnel to.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return (address,)
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address in NAT64_PREFIX:
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    if address.sixtofour is not None:
+        return (address.sixtofour, address)
+    if address.teredo is not None:
+        return (address.teredo[1], address)
+    return (address,)
+
+
+def _non_public_kind(address: IPAddress) -> str | None:
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_multicast:
+        return "multicast"
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_reserved:  # before is_private, which also covers 240.0.0.0/4
+        return "reserved"
+    if address.is_private:
+        return "private"
+    if not address.is_global:  # shared (100.64/10), documentation, benchmarking ...
+        return "non-public"
+    return None
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Addresses of ``host`` from the system resolver, in its preference order."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: dict[str, None] = {}
+    for info in infos:
+        seen.setdefault(str(info[4][0]), None)
+    return list(seen)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that resolves, checks, then connects to the checked IP."""
+
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        *,
+        resolver: Resolver | None = None,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._policy = policy
+        self._resolve = resolver or system_resolver
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._checked_addresses(host, port, timeout)
+        last: Exception | None = None
+        for address in addresses:  # the first that accepts; all were checked
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None  # _checked_addresses never returns an empty list
+        raise last
+
+    async def _checked_addresses(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None,  # noqa: ASYNC109
+    ) -> list[IPAddress]:
+        try:
+            literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            literal = None
+        if literal is not None:
+            names = [str(literal)]
+        else:
+            try:
+                async with asyncio.timeout(timeout):
+                    names = await self._resolve(host, port)
+            except TimeoutError as exc:
+                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+            except OSError as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolved to no address")
+        for address in addresses:
+            reason = self._policy.blocked_reason(address)
+            if reason is not None:
+                raise BlockedAddressError(
+                    f"blocked {reason} address {address} (host {host})",
+                    url=host,
+                    address=str(address),
+                )
+        return addresses
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddressError("unix sockets are never connected to", url=path, address=path)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(
+    allow_networks: Iterable[str] = (),
+    *,
+    max_connections: int = 10,
+    resolver: Resolver | None = None,
+) -> httpx.AsyncBaseTransport:
+    """An httpx transport with the SSRF guard, for clients other than ``Fetcher``
+    (e.g. WebSub subscription requests to a hub named by a feed):
+    ``httpx.AsyncClient(transport=guarded_transport(("127.0.0.1/32",)), trust_env=False)``.
+    Refusals raise ``BlockedAddressError`` (with ``url`` = the host) out of the client.
+    """
+    backend = GuardedBackend(AddressPolicy.from_cidrs(allow_networks), resolver=resolver)
+    limits = httpx.Limits(max_connections=max_connections)
+    return GuardedTransport(limits=limits, backend=backend)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport with its connection pool built on a ``GuardedBackend``.
+
+    httpx does not take a network backend as an argument, so the pool is rebuilt
+    with the same settings; ``tests/crawlers/test_guard.py`` fails if that stops
+    working. ``ssl_context`` defaults to httpx's (certifi's CAs, no environment).
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits,
+        backend: GuardedBackend,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
