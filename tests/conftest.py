@@ -7,3 +7,5 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from tests._elasticsearch import es_config  # noqa: F401  (a session fixture for every test)

@@ -28,20 +28,15 @@ in the store):
 
 from __future__ import annotations
 
-import os
-import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from elastic_transport import HttpHeaders, HttpxAsyncHttpNode
-from elastic_transport._node import NodeApiResponse
 
 from enrichment._tokens import words
 from search import ElasticsearchConfig, ElasticsearchStore, SQLiteStore, Store, StoreError
-from search._es_client import connect
+from tests._elasticsearch import PlainJsonNode, drop_indices
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -49,59 +44,6 @@ BACKENDS = [
 ]
 
 StoreFactory = Callable[[], Store]
-
-_VERSIONED = re.compile(r"application/vnd\.elasticsearch\+([a-z-]+); ?compatible-with=\d+")
-
-
-class PlainJsonNode(HttpxAsyncHttpNode):
-    """The httpx node, sending plain JSON media types (osmem answers 406 to versioned ones)."""
-
-    async def perform_request(  # type: ignore[override]
-        self,
-        method: str,
-        target: str,
-        body: bytes | None = None,
-        headers: HttpHeaders | None = None,
-        **options: Any,
-    ) -> NodeApiResponse:
-        plain = HttpHeaders(headers or {})
-        for name in ("accept", "content-type"):
-            if name in plain:
-                plain[name] = _VERSIONED.sub(r"application/\1", plain[name])
-        return await super().perform_request(method, target, body=body, headers=plain, **options)
-
-
-@pytest.fixture(scope="session")
-def es_config() -> Iterator[ElasticsearchConfig]:
-    """The cluster of the Elasticsearch leg: ``CLARION_TEST_ES_URL``, or a local osmem."""
-    url = os.environ.get("CLARION_TEST_ES_URL")
-    if url:
-        yield ElasticsearchConfig(url=url)
-        return
-    from osmem_server import OsmemServer
-
-    server = OsmemServer.start(japanese=False)
-    try:
-        yield ElasticsearchConfig(url=server.url, client_options={"node_class": PlainJsonNode})
-    finally:
-        server.close()
-        if server.process.stdout is not None:  # OsmemServer.close leaves its pipe open
-            server.process.stdout.close()
-
-
-async def _drop(config: ElasticsearchConfig, prefix: str) -> None:
-    """Delete a test's indices and templates, by name (clusters refuse wildcard deletes)."""
-    client = connect(config)
-    try:
-        found = await client.indices.get(index=f"{prefix}-*", allow_no_indices=True)
-        for name in found.body:
-            await client.options(ignore_status=404).indices.delete(index=name)
-        for kind in ("documents", "mentions"):
-            await client.options(ignore_status=404).indices.delete_index_template(
-                name=f"{prefix}-{kind}"
-            )
-    finally:
-        await client.close()
 
 
 def _known_osmem_gaps(request: pytest.FixtureRequest) -> None:
@@ -141,7 +83,7 @@ async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
             _known_osmem_gaps(request)
         prefix = f"ct-{uuid.uuid4().hex[:12]}"
         yield lambda: ElasticsearchStore(config, index_prefix=prefix)
-        await _drop(config, prefix)
+        await drop_indices(config, prefix)
         return
     raise AssertionError(f"no factory for backend {request.param!r}")
 
