@@ -53,6 +53,7 @@ async def _pipeline(base: str, feeds: int, workers: int, data: Path) -> tuple[in
         crawl=False,
         extract_workers=workers,
         per_host_interval=0.0,  # every feed is on 127.0.0.1: no politeness toward ourselves
+        allow_networks=["127.0.0.1/32"],
         per_host_concurrency=64,
         fetch_concurrency=64,
         log_level="warning",

@@ -101,3 +101,4 @@ class FeedState:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_error_class: str | None = None
+    disabled_reason: str | None = None  # set when a run of failures disabled the source

@@ -124,6 +124,7 @@ def demo(
         config_file=config_path,
         poll_interval=60.0,
         per_host_interval=0.0,
+        allow_networks=["127.0.0.1/32"],
         per_host_concurrency=8,
     )
     _configure_logging(settings.log_level)

@@ -16,6 +16,7 @@ poll cut short by a crash is therefore repeated in full on the next start.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,9 +34,12 @@ from crawlers import (
     PermanentFetchError,
     PollResult,
     Source,
+    backoff_after_failure,
+    disable_reason,
     document_id,
     extract_article,
-    poll_feed,
+    next_poll_interval,
+    poll_source,
     record_failure,
     record_success,
 )
@@ -52,10 +56,6 @@ ENRICH_BATCH = 16
 # never more often than MIN_TICK (a busy loop would only re-read the source list).
 SCHEDULER_TICK = 5.0
 MIN_TICK = 0.05
-# A failing source is polled at poll_interval × 2^failures (capped): a feed that is
-# down for a day costs a handful of requests, not hundreds.
-MAX_BACKOFF_DOUBLINGS = 6
-MAX_POLL_INTERVAL = 86_400.0
 
 
 @dataclass(kw_only=True)
@@ -114,6 +114,8 @@ class IngestPipeline:
         extract_concurrency: int,
         queue_size: int,
         poll_interval: float,
+        max_poll_interval: float,
+        max_failures: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -125,6 +127,10 @@ class IngestPipeline:
         self._extract_concurrency = extract_concurrency
         self._queue_size = queue_size
         self._poll_interval = poll_interval
+        self._max_poll_interval = max_poll_interval
+        self._max_failures = max_failures
+        self._due: dict[str, datetime] = {}  # source id -> when it is next polled
+        self._intervals: dict[str, float] = {}  # source id -> its current poll interval
         self._clock = clock
         self._in_flight: set[str] = set()  # document ids queued but not stored yet
         self._polling: set[str] = set()  # source ids being polled now
@@ -163,18 +169,19 @@ class IngestPipeline:
         conditional GET makes cheap. Sources added or re-enabled through the API are
         picked up within ``SCHEDULER_TICK`` seconds.
         """
-        due: dict[str, datetime] = {}
+        due = self._due
         slots = asyncio.Semaphore(self._poll_concurrency)
         async with asyncio.TaskGroup() as polls:
             while True:
                 now = self._clock()
                 sources = [s for s in await self._store.list_sources() if s.enabled]
                 for source in sources:
-                    if source.id in self._polling or due.get(source.id, now) > now:
+                    not_due = forever and due.get(source.id, now) > now  # once: poll all
+                    if source.id in self._polling or not_due:
                         continue
                     await slots.acquire()  # backpressure: wait for a free polling slot
                     self._polling.add(source.id)
-                    polls.create_task(self._poll_and_schedule(source, out, slots, due))
+                    polls.create_task(self._poll_and_schedule(source, out, slots))
                 if not forever:
                     break
                 self.rounds += 1
@@ -185,31 +192,47 @@ class IngestPipeline:
             self.rounds += 1
         await out.put(_DONE)
 
+    def poll_soon(self, source_id: str) -> None:
+        """Poll this source at the scheduler's next look (after a change by the API)."""
+        self._due.pop(source_id, None)
+        self._intervals.pop(source_id, None)
+
     async def _poll_and_schedule(
-        self,
-        source: Source,
-        out: asyncio.Queue[Any],
-        slots: asyncio.Semaphore,
-        due: dict[str, datetime],
+        self, source: Source, out: asyncio.Queue[Any], slots: asyncio.Semaphore
     ) -> None:
         try:
-            failures = await self._poll(source, out)
+            wait = await self._poll(source, out)
         finally:
             slots.release()
             self._polling.discard(source.id)
-        interval = self._poll_interval * (2 ** min(failures, MAX_BACKOFF_DOUBLINGS))
-        due[source.id] = self._clock() + timedelta(seconds=min(interval, MAX_POLL_INTERVAL))
+        self._due[source.id] = self._clock() + timedelta(seconds=wait)
 
-    async def _poll(self, source: Source, out: asyncio.Queue[Any]) -> int:
-        """Poll one source and queue its new entries; returns its consecutive failures."""
+    async def _poll(self, source: Source, out: asyncio.Queue[Any]) -> float:
+        """Poll one source and queue its new entries; returns seconds until its next poll.
+
+        The interval adapts to the source's publishing rate (``next_poll_interval``);
+        after a failure it backs off, and after ``max_failures`` in a row the source
+        is disabled, with the reason in its state, until re-enabled.
+        """
         state = await self._store.get_feed_state(source.id)
+        if state is not None and state.disabled_reason:
+            return self._max_poll_interval  # looked at again when re-enabled (poll_soon)
         self.stats.polls += 1
         try:
-            result = await poll_feed(self._fetcher, source, state)
+            result = await poll_source(self._fetcher, source, state)
         except CrawlError as exc:  # fetch failures and feeds that do not parse
             return await self._poll_failed(source, exc)
         if result.not_modified:
             self.stats.polls_not_modified += 1
+        interval = next_poll_interval(
+            recent_entry_times=[e.published_at for e in result.entries if e.published_at],
+            now=self._clock(),
+            previous=self._intervals.get(source.id),
+            not_modified=result.not_modified,
+            minimum=self._poll_interval,
+            maximum=max(self._poll_interval, self._max_poll_interval),
+        )
+        self._intervals[source.id] = interval
         urls = {document_id(e.url): e for e in result.entries}
         fresh = set(urls) - self._in_flight
         fresh -= await self._store.existing_document_ids(sorted(fresh))
@@ -217,13 +240,13 @@ class IngestPipeline:
         self.stats.entries_new += len(fresh)
         if not fresh:
             await self._finish_poll(poll)
-            return 0
+            return interval
         self._in_flight |= fresh
         for doc_id in sorted(fresh):
             await out.put(_Item(poll=poll, entry=urls[doc_id]))
-        return 0
+        return interval
 
-    async def _poll_failed(self, source: Source, exc: Exception) -> int:
+    async def _poll_failed(self, source: Source, exc: Exception) -> float:
         self.stats.poll_errors += 1
         self.stats.count_error(exc)
         log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
@@ -233,14 +256,21 @@ class IngestPipeline:
             now=self._clock(),
             error=exc,
         )
+        reason = disable_reason(state, max_failures=self._max_failures)
+        if reason:
+            log.warning("source %s %s", source.id, reason)
+            state = dataclasses.replace(state, disabled_reason=reason)
         await self._store.put_feed_state(state)
-        return state.consecutive_failures
+        self._intervals.pop(source.id, None)
+        return backoff_after_failure(
+            state.consecutive_failures, retry_after=getattr(exc, "retry_after", None)
+        )
 
     async def _fetch(self, item: _Item) -> _Item | None:
         try:
-            result = await self._fetcher.get(item.entry.url)
+            result = await self._fetcher.get(item.entry.url, respect_robots=True)
         except PermanentFetchError as exc:
-            # The page is gone or refused for good: keep what the feed said of it.
+            # The page is gone, refused, or robots.txt disallows it: keep what the feed said.
             self.stats.page_errors += 1
             self.stats.count_error(exc)
             return item

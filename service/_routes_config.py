@@ -4,6 +4,7 @@ replaces (idempotent), DELETE removes; both nouns behave the same way."""
 # No `from __future__ import annotations`: FastAPI must see the real body types of the
 # routes built inside `_crud_router`.
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from service._schemas_config import (
     BrandPublic,
     BrandsPublic,
     SourceCreate,
+    SourceHealth,
     SourcePublic,
     SourcesPublic,
 )
@@ -143,3 +145,29 @@ sources_router = _crud_router(
         list=lambda s: s.list_sources(),
     )
 )
+
+
+@sources_router.get("/sources/{source_id}/health", tags=["configuration"])
+async def source_health(source_id: str, runtime: RuntimeDep) -> SourceHealth:
+    """Last poll, last success, consecutive failures, last error and its class."""
+    source = await runtime.store.get_source(source_id)
+    if source is None:
+        raise HTTPException(404, f"no source {source_id!r}")
+    return SourceHealth.of(source, await runtime.store.get_feed_state(source_id))
+
+
+@sources_router.post("/sources/{source_id}/enable", tags=["configuration"])
+async def enable_source(source_id: str, runtime: RuntimeDep) -> SourceHealth:
+    """Re-enable a source disabled by failures (or by its configuration); poll it soon."""
+    source = await runtime.store.get_source(source_id)
+    if source is None:
+        raise HTTPException(404, f"no source {source_id!r}")
+    if not source.enabled:
+        source = dataclasses.replace(source, enabled=True)
+        await runtime.store.put_source(source)
+    state = await runtime.store.get_feed_state(source_id)
+    if state is not None and (state.disabled_reason or state.consecutive_failures):
+        state = dataclasses.replace(state, disabled_reason=None, consecutive_failures=0)
+        await runtime.store.put_feed_state(state)
+    runtime.pipeline.poll_soon(source_id)
+    return SourceHealth.of(source, state)

@@ -71,6 +71,8 @@ def fetch_config(settings: Settings) -> FetchConfig:
         max_connections=settings.fetch_concurrency,
         per_host_concurrency=settings.per_host_concurrency,
         per_host_interval=settings.per_host_interval,
+        block_private_addresses=settings.block_private_addresses,
+        allow_networks=tuple(settings.allow_networks),
     )
 
 
@@ -124,6 +126,8 @@ class Runtime:
                 extract_concurrency=settings.extract_workers,
                 queue_size=settings.queue_size,
                 poll_interval=settings.poll_interval,
+                max_poll_interval=settings.max_poll_interval,
+                max_failures=settings.max_failures,
             )
         except BaseException:
             await exit_stack.aclose()

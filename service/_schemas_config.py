@@ -7,12 +7,13 @@ CRUD endpoints, so both refuse the same bad input with the same field names.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from crawlers import Channel, Source
+from crawlers import Channel, FeedState, Source
 from enrichment import Brand
 from enrichment._query import QuerySyntaxError, parse_query
 
@@ -142,3 +143,31 @@ class ConfigFile(_Strict):
 
     brands: list[BrandCreate] = Field(default_factory=list)
     sources: list[SourceCreate] = Field(default_factory=list)
+
+
+class SourceHealth(BaseModel):
+    """What the crawler knows of a source: last success, failures, why it is disabled."""
+
+    source_id: str
+    enabled: bool = Field(description="false when disabled by the user or by failures")
+    disabled_reason: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_error_class: str | None = None
+
+    @classmethod
+    def of(cls, source: Source, state: FeedState | None) -> SourceHealth:
+        state = state or FeedState(source_id=source.id)
+        return cls(
+            source_id=source.id,
+            enabled=source.enabled and not state.disabled_reason,
+            disabled_reason=state.disabled_reason
+            or (None if source.enabled else "disabled in its configuration"),
+            last_polled_at=state.last_polled_at,
+            last_success_at=state.last_success_at,
+            consecutive_failures=state.consecutive_failures,
+            last_error=state.last_error,
+            last_error_class=state.last_error_class,
+        )

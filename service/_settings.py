@@ -59,8 +59,16 @@ class Settings(BaseSettings):
     """Targets per sentiment-model batch."""
     crawl: bool = True
     """Run the ingest pipeline inside the API process."""
-    poll_interval: float = Field(default=300.0, gt=0)
-    """Seconds between two polls of one feed."""
+    poll_interval: float = Field(default=120.0, gt=0)
+    """Shortest time in seconds between two polls of one source; busy feeds get it."""
+    max_poll_interval: float = Field(default=86_400.0, gt=0)
+    """Longest time in seconds between two polls of one source; quiet feeds drift to it."""
+    max_failures: int = Field(default=12, ge=1)
+    """Consecutive failed polls after which a source is disabled until re-enabled."""
+    block_private_addresses: bool = True
+    """Refuse URLs that resolve to loopback, private, link-local or metadata addresses."""
+    allow_networks: list[str] = Field(default_factory=list)
+    """CIDRs fetched from despite the block (JSON list, e.g. `["127.0.0.1/32"]`)."""
     extract_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1)
     """Processes that extract article text (CPU-bound, off the event loop)."""
     poll_concurrency: int = Field(default=32, ge=1)

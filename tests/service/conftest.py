@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from service._demo_site import create_demo_site, demo_config
 
+from service._demo_site import create_demo_site, demo_config
 from service._settings import Settings
 from tests._servers import serve_app
 
@@ -37,6 +37,7 @@ def settings(tmp_path: Path, demo_setup: dict[str, Any]) -> Settings:
         config_file=write_config(tmp_path / "clarion.yaml", demo_setup),
         crawl=False,
         per_host_interval=0.0,
+        allow_networks=["127.0.0.1/32"],
         per_host_concurrency=8,
         extract_workers=2,
         model_threads=2,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from starlette.routing import Route
 
 from crawlers import Source
 from search import MentionFilter
+from service._app import create_app
 from service._runtime import Runtime
 from service._settings import Settings
 from tests._servers import serve_app
@@ -106,6 +108,7 @@ def settings_for(tmp_path: Path, base: str) -> Settings:
         config_file=tmp_path / "c.yaml",
         crawl=False,
         per_host_interval=0.0,
+        allow_networks=["127.0.0.1/32"],
         extract_workers=1,
         model_threads=1,
     )
@@ -184,3 +187,38 @@ async def test_a_source_added_while_crawling_is_picked_up(
         assert runtime.crawl_failure() is None
     finally:
         await runtime.stop()
+
+
+async def test_a_failing_source_is_disabled_shown_and_re_enabled(
+    tmp_path: Path, publisher: tuple[Publisher, str]
+) -> None:
+    pub, base = publisher
+    settings = settings_for(tmp_path, base).model_copy(update={"max_failures": 2})
+    runtime = await Runtime.start(settings)
+    try:
+        await runtime.pipeline.run_once()
+        await runtime.pipeline.run_once()
+        down = await runtime.store.get_feed_state("down")
+        assert down is not None and down.consecutive_failures == 2
+        assert down.disabled_reason and "PermanentFetchError" in down.disabled_reason
+        pub.requests.clear()
+        await runtime.pipeline.run_once()
+        assert "/down/feed.xml" not in pub.requests  # disabled: not polled any more
+        assert "/broken/feed.xml" not in pub.requests
+    finally:
+        await runtime.stop()
+
+    _check_health_api(settings)
+
+
+def _check_health_api(settings: Settings) -> None:
+    with serve_app(create_app(settings)) as api, httpx.Client(base_url=api) as client:
+        health = client.get("/v1/sources/down/health").json()
+        assert health["enabled"] is False
+        assert health["last_error_class"] == "PermanentFetchError"
+        assert "disabled after 2 consecutive failures" in health["disabled_reason"]
+        assert client.get("/v1/sources/good/health").json()["enabled"] is True
+        enabled = client.post("/v1/sources/down/enable").json()
+        assert enabled["enabled"] is True and enabled["consecutive_failures"] == 0
+        assert client.get("/v1/sources/down/health").json()["disabled_reason"] is None
+        assert client.get("/v1/sources/nope/health").status_code == 404

@@ -26,6 +26,7 @@ def _crawl(
         "CLARION_PER_HOST_INTERVAL": str(per_host_interval),
         "CLARION_PER_HOST_CONCURRENCY": "1",
         "CLARION_LOG_LEVEL": "warning",
+        "CLARION_ALLOW_NETWORKS": '["127.0.0.1/32"]',
     }
     command = [sys.executable, "-m", "service", "crawl", "--config", str(settings.config_file)]
     stdout = subprocess.PIPE if capture else subprocess.DEVNULL
