@@ -53,8 +53,8 @@ class Settings(BaseSettings):
     """Hugging Face model id or local path of the sentiment classifier (default: shipped)."""
     model_downloads: bool = False
     """Allow loading models from a Hugging Face hub (off: local files only)."""
-    model_threads: int = Field(default=max(1, min(4, os.cpu_count() or 1)), ge=1)
-    """torch threads for inference (explicit: oversubscribed torch collapses on 2 cores)."""
+    model_threads: int | None = Field(default=None, ge=1)
+    """torch threads for inference; default cores − 1, at most 4 (busy torch threads spin)."""
     model_batch_size: int = Field(default=32, ge=1, le=512)
     """Targets per sentiment-model batch."""
     crawl: bool = True
