@@ -21,12 +21,11 @@ from enrichment import And, Near, Not, Or, Phrase, find_spans
 from enrichment._query_ast import Node
 from search import ElasticsearchConfig, ElasticsearchStore, MentionFilter, StoreError
 from search._es_query import compile_query
-from tests.store_contract import conftest as contract
+from tests._elasticsearch import drop_indices
 from tests.store_contract._data import doc, mention, utc
 
 pytestmark = pytest.mark.elasticsearch
 
-es_config = contract.es_config  # the session cluster of the contract suite
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ async def store(es_config: ElasticsearchConfig) -> AsyncIterator[ElasticsearchSt
         yield opened
     finally:
         await opened.close()
-        await contract._drop(es_config, prefix)
+        await drop_indices(es_config, prefix)
 
 
 async def _indices(store: ElasticsearchStore, pattern: str) -> list[str]:
