@@ -10,7 +10,8 @@ character is one word).
 
 ``compile_query`` turns a query into an ``EsQuery``: a filter every matching
 document satisfies, and whether the documents it selects are *exactly* the
-matching ones. The cases are those of ``search._fts``:
+matching ones. The rules are those of ``search._fts``, shared in
+``search._query_compile``; this module says how the query DSL writes each part:
 
 - a phrase is ``match_phrase`` on the words field (exact); a one-word prefix
   is ``prefix`` (exact); a longer prefix phrase is its leading words as a
@@ -23,7 +24,8 @@ matching ones. The cases are those of ``search._fts``:
   overlapping spans, Clarion's NEAR does not);
 - case-sensitive phrases match their folded form (a superset);
 - ``NEAR`` over other expressions is the AND of its sides (a superset);
-- a ``NOT`` with nothing positive beside it excludes only what is exact.
+- a ``NOT`` with nothing positive beside it is a ``bool`` with only
+  ``must_not``, and excludes only what is exact.
 
 When ``exact`` is ``False`` the store checks each candidate with
 ``enrichment.find_spans``. A superset is only ever widened: the child of a
@@ -35,18 +37,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
-from enrichment._tokens import fold, words
+from enrichment._query_ast import Node
 from search._fts import FTS_FIELDS
+from search._query_compile import QueryDialect, Words, compile_node
 
 __all__ = ["WORD_FIELDS", "EsQuery", "compile_query"]
 
 # The indexed words field of each document field a query can name.
 WORD_FIELDS = {name: f"{name}_words" for name in FTS_FIELDS}
-# NEAR between two ORs of phrases becomes one span_near per pair, up to this
-# many pairs (the same bound as SQLite's); beyond it the AND of both sides
-# narrows the candidates and the evaluator checks the distance.
-_MAX_NEAR_PAIRS = 64
 
 Dsl = dict[str, Any]
 
@@ -69,38 +67,12 @@ class EsQuery:
 
 def compile_query(node: Node) -> EsQuery:
     """Compile ``node`` (see the module docstring for what "exact" means)."""
-    expr, exact = _compile(node)
-    if expr is False:
-        return EsQuery(None, exact=True, never=True)
-    if expr is True:
-        return EsQuery(None, exact=exact)
-    return EsQuery(expr, exact=exact)
+    compiled = compile_node(node, _QUERY_DSL)
+    return EsQuery(compiled.expr, exact=compiled.exact, never=compiled.never)
 
 
-# A compiled node: a DSL clause, True (every document) or False (none), and
-# whether it is exact. False is only ever produced exactly.
-_Expr = Dsl | bool
-_Compiled = tuple[_Expr, bool]
-
-
-def _compile(node: Node) -> _Compiled:
-    if isinstance(node, Phrase):
-        return _phrase(node)
-    if isinstance(node, And):
-        return _and(node)
-    if isinstance(node, Or):
-        return _or(node)
-    if isinstance(node, Not):
-        return _not(node)
-    return _near(node)
-
-
-def _tokens(phrase: Phrase) -> list[str]:
-    return [fold(w) for w in words(" ".join(phrase.words))]
-
-
-def _fields(phrase: Phrase) -> list[str]:
-    return [phrase.field] if phrase.field is not None else list(FTS_FIELDS)
+def _fields(field: str | None) -> list[str]:
+    return [field] if field is not None else list(FTS_FIELDS)
 
 
 def _any(clauses: list[Dsl]) -> Dsl:
@@ -109,18 +81,22 @@ def _any(clauses: list[Dsl]) -> Dsl:
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
-def _all(clauses: list[Dsl], *, exclude: list[Dsl] | None = None) -> Dsl:
-    if len(clauses) == 1 and not exclude:
-        return clauses[0]
-    body: Dsl = {"filter": clauses}
-    if exclude:
-        body["must_not"] = exclude
+def _all(positive: list[Dsl], negative: list[Dsl]) -> Dsl:
+    if not positive:
+        # Elasticsearch can say "everything but": a bool with only must_not.
+        return {"bool": {"must_not": negative}}
+    if len(positive) == 1 and not negative:
+        return positive[0]
+    body: Dsl = {"filter": positive}
+    if negative:
+        body["must_not"] = negative
     return {"bool": body}
 
 
-def _phrase_in(field: str, tokens: list[str], *, prefix: bool) -> tuple[Dsl, bool]:
+def _phrase_in(field: str, phrase: Words) -> tuple[Dsl, bool]:
     words_field = WORD_FIELDS[field]
-    if not prefix:
+    tokens = phrase.tokens
+    if not phrase.prefix:
         return {"match_phrase": {words_field: {"query": " ".join(tokens)}}}, True
     last = {"prefix": {words_field: {"value": tokens[-1]}}}
     if len(tokens) == 1:
@@ -129,172 +105,43 @@ def _phrase_in(field: str, tokens: list[str], *, prefix: bool) -> tuple[Dsl, boo
     return {"bool": {"filter": [lead, last]}}, False
 
 
-def _phrase(phrase: Phrase) -> _Compiled:
-    if phrase.field is not None and phrase.field not in FTS_FIELDS:
-        return False, True
-    tokens = _tokens(phrase)
-    if not tokens:
-        return True, False  # nothing the index can look for: let the evaluator decide
-    exact = not phrase.case_sensitive
+def _phrase(phrase: Words, field: str | None) -> tuple[Dsl, bool]:
+    exact = True
     clauses = []
-    for field in _fields(phrase):
-        clause, clause_exact = _phrase_in(field, tokens, prefix=phrase.prefix)
+    for name in _fields(field):
+        clause, clause_exact = _phrase_in(name, phrase)
         clauses.append(clause)
         exact = exact and clause_exact
     return _any(clauses), exact
 
 
-def _and(node: And) -> _Compiled:
-    exact = True
-    positive: list[Dsl] = []
-    negative: list[Dsl] = []
-    for child in node.children:
-        if isinstance(child, Not):
-            inner, inner_exact = _compile(child.child)
-            if inner is False:
-                continue  # excludes nothing
-            if inner is True:
-                if inner_exact:
-                    return False, True  # excludes everything
-                exact = False
-                continue
-            if not inner_exact:
-                exact = False  # excluding a superset would drop matches
-                continue
-            negative.append(inner)
-            continue
-        expr, child_exact = _compile(child)
-        exact = exact and child_exact
-        if expr is False:
-            return False, True
-        if expr is not True:
-            positive.append(expr)
-    if not positive and not negative:
-        return True, exact
-    if not positive:
-        # Elasticsearch can say "everything but": a bool with only must_not.
-        return {"bool": {"must_not": negative}}, exact
-    return _all(positive, exclude=negative), exact
-
-
-def _or(node: Or) -> _Compiled:
-    exact = True
-    parts: list[Dsl] = []
-    for child in node.children:
-        expr, child_exact = _compile(child)
-        exact = exact and child_exact
-        if expr is True:
-            return True, child_exact
-        if expr is not False:
-            parts.append(expr)
-    if not parts:
-        return False, True
-    return _any(parts), exact
-
-
-def _not(node: Not) -> _Compiled:
-    # A NOT outside an AND: "every document except ...".
-    inner, inner_exact = _compile(node.child)
-    if inner is False:
-        return True, True
-    if inner is True:
-        return (False, True) if inner_exact else (True, False)
-    if not inner_exact:
-        return True, False
-    return {"bool": {"must_not": [inner]}}, True
-
-
-def _near(node: Near) -> _Compiled:
-    lefts, rights = _alternatives(node.left), _alternatives(node.right)
-    if lefts is None or rights is None or len(lefts) * len(rights) > _MAX_NEAR_PAIRS:
-        # NEAR over other expressions: both sides must match somewhere; the
-        # evaluator checks the distance.
-        if _has_not(node.left) or _has_not(node.right):
-            return True, False
-        expr, _ = _and(And((node.left, node.right)))
-        return expr, expr is False
-    # (a OR b) NEAR (c OR d) = NEAR(a c) OR NEAR(a d) OR NEAR(b c) OR NEAR(b d).
-    exact = True
-    parts: list[Dsl] = []
-    for left in lefts:
-        for right in rights:
-            expr, pair_exact = _near_pair(left, right, node.distance, node.ordered)
-            exact = exact and pair_exact
-            if expr is True:
-                return True, False
-            if expr is not False:
-                parts.append(expr)
-    if not parts:
-        return False, True
-    return _any(parts), exact
-
-
-def _alternatives(node: Node) -> list[Phrase] | None:
-    """The phrases ``node`` is an OR of (a phrase is an OR of itself), else ``None``."""
-    if isinstance(node, Phrase):
-        return [node]
-    if isinstance(node, Or) and all(isinstance(c, Phrase) for c in node.children):
-        return [c for c in node.children if isinstance(c, Phrase)]
-    return None
-
-
-def _span(field: str, tokens: list[str], *, prefix: bool) -> Dsl:
+def _span(field: str, phrase: Words) -> Dsl:
     words_field = WORD_FIELDS[field]
-    clauses: list[Dsl] = [{"span_term": {words_field: t}} for t in tokens]
-    if prefix:
-        clauses[-1] = {"span_multi": {"match": {"prefix": {words_field: {"value": tokens[-1]}}}}}
+    clauses: list[Dsl] = [{"span_term": {words_field: t}} for t in phrase.tokens]
+    if phrase.prefix:
+        prefix = {"prefix": {words_field: {"value": phrase.tokens[-1]}}}
+        clauses[-1] = {"span_multi": {"match": prefix}}
     if len(clauses) == 1:
         return clauses[0]
     return {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}
 
 
-def _near_pair(left: Phrase, right: Phrase, distance: int, ordered: bool) -> _Compiled:
-    named = {p.field for p in (left, right) if p.field is not None}
-    if not named <= set(FTS_FIELDS) or len(named) > 1:
-        return False, True  # a field the index does not hold, or two different fields
-    lt, rt = _tokens(left), _tokens(right)
-    if not lt or not rt:
-        return True, False
-    fields = sorted(named) if named else list(FTS_FIELDS)
-    clauses = [
+def _near(
+    left: Words, right: Words, field: str | None, distance: int, ordered: bool
+) -> tuple[Dsl, bool]:
+    clauses: list[Dsl] = [
         {
             "span_near": {
-                "clauses": [
-                    _span(field, lt, prefix=left.prefix),
-                    _span(field, rt, prefix=right.prefix),
-                ],
-                "slop": max(distance, 0),
+                "clauses": [_span(name, left), _span(name, right)],
+                "slop": distance,
                 "in_order": ordered,
             }
         }
-        for field in fields
+        for name in _fields(field)
     ]
-    exact = not (
-        left.case_sensitive
-        or right.case_sensitive
-        or _may_overlap(lt, left.prefix, rt, right.prefix)
-    )
-    return _any(clauses), exact
+    return _any(clauses), True
 
 
-def _may_overlap(lt: list[str], lprefix: bool, rt: list[str], rprefix: bool) -> bool:
-    """Whether one word of the text could be part of a hit of both phrases."""
-    for i, a in enumerate(lt):
-        a_prefix = lprefix and i == len(lt) - 1
-        for j, b in enumerate(rt):
-            b_prefix = rprefix and j == len(rt) - 1
-            if a == b or (a_prefix and b.startswith(a)) or (b_prefix and a.startswith(b)):
-                return True
-            if a_prefix and b_prefix:
-                return True  # two prefixes can always share a long enough word
-    return False
-
-
-def _has_not(node: Node) -> bool:
-    if isinstance(node, Not):
-        return True
-    if isinstance(node, And | Or):
-        return any(_has_not(c) for c in node.children)
-    if isinstance(node, Near):
-        return _has_not(node.left) or _has_not(node.right)
-    return False
+_QUERY_DSL: QueryDialect[Dsl] = QueryDialect(
+    fields=FTS_FIELDS, phrase=_phrase, all=_all, any=_any, near=_near
+)
