@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from search import Store
 from service._problems import install_problem_handlers, problem
 from service._routes_analyze import router as analyze_router
 from service._routes_config import brands_router, sources_router
@@ -50,14 +51,17 @@ async def readyz(request: Request) -> JSONResponse | dict[str, object]:
     }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API; the lifespan starts the store, model and pipeline, and stops them."""
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the API; the lifespan starts the store, model and pipeline, and stops them.
+
+    ``store`` replaces the store the settings name (opened and closed by the lifespan).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging.getLogger("clarion").setLevel(settings.log_level.upper())
-        runtime = await Runtime.start(settings)
+        runtime = await Runtime.start(settings, store=store)
         if settings.crawl:
             runtime.start_crawling()
         app.state.runtime = runtime

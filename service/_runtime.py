@@ -89,12 +89,13 @@ class Runtime:
     _exit: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
+    async def start(cls, settings: Settings, *, store: Store | None = None) -> Runtime:
+        """Build everything; ``store`` replaces the one the settings name (tests inject one)."""
         config = load_config_file(settings.config_file) if settings.config_file else None
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         exit_stack = contextlib.AsyncExitStack()
         try:
-            store = make_store(settings)
+            store = store if store is not None else make_store(settings)
             await store.open()
             exit_stack.push_async_callback(store.close)
             if config is not None:

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from search import ElasticsearchConfig, ElasticsearchStore, Store
 from service._app import create_app
 from service._runtime import Runtime
 from service._settings import Settings
+from tests._elasticsearch import drop_indices
 from tests._servers import serve_app
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
+]
 
 # Documents mentioning each brand after the real pipeline (trafilatura extraction, then
 # the brand queries of the demo config) over the 58 bundled pages. On the hand-made
@@ -34,8 +43,8 @@ def _feed_entries(demo_setup: dict[str, Any]) -> int:
     return total
 
 
-async def _ingest(settings: Settings) -> dict[str, Any]:
-    runtime = await Runtime.start(settings)
+async def _ingest(settings: Settings, store: Store | None = None) -> dict[str, Any]:
+    runtime = await Runtime.start(settings, store=store)
     try:
         stats = await runtime.pipeline.run_once()
         return {"stats": stats, "documents": await runtime.store.count_documents()}
@@ -43,22 +52,35 @@ async def _ingest(settings: Settings) -> dict[str, Any]:
         await runtime.stop()
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Callable[[], Store | None]]:
+    """Which store the test runs on: the settings' SQLite, or Elasticsearch (osmem)."""
+    if request.param == "sqlite":
+        yield lambda: None
+        return
+    config: ElasticsearchConfig = request.getfixturevalue("es_config")
+    prefix = f"e2e-{uuid.uuid4().hex[:12]}"
+    yield lambda: ElasticsearchStore(config, index_prefix=prefix)
+    asyncio.run(drop_indices(config, prefix))
+
+
 def test_ingest_then_share_of_voice_and_mentions(
-    settings: Settings, demo_setup: dict[str, Any]
+    settings: Settings, demo_setup: dict[str, Any], backend: Callable[[], Store | None]
 ) -> None:
-    first = asyncio.run(_ingest(settings))
+    first = asyncio.run(_ingest(settings, backend()))
     entries = _feed_entries(demo_setup)
     assert first["documents"] == entries
     assert first["stats"].documents == {"created": entries}
 
     # A second poll adds nothing: feeds answer 304 or list only stored entries.
-    second = asyncio.run(_ingest(settings))
+    second = asyncio.run(_ingest(settings, backend()))
     assert second["documents"] == entries
     assert second["stats"].entries_new == 0
     assert second["stats"].documents == {}
 
     api_settings = settings.model_copy(update={"crawl": False})
-    with serve_app(create_app(api_settings)) as base, httpx.Client(base_url=base) as client:
+    app = create_app(api_settings, store=backend())
+    with serve_app(app) as base, httpx.Client(base_url=base) as client:
         now = datetime.now(UTC)
         window = {"from": (now - timedelta(days=60)).isoformat(), "to": now.isoformat()}
         sov = client.get("/v1/share-of-voice", params={"brand": "apple", **window}).json()
