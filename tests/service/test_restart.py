@@ -30,7 +30,8 @@ def _crawl(
     }
     command = [sys.executable, "-m", "service", "crawl", "--config", str(settings.config_file)]
     stdout = subprocess.PIPE if capture else subprocess.DEVNULL
-    return subprocess.Popen(command, env=env, stdout=stdout, text=True)
+    # its own session, so the kill below takes its extraction workers too (as a crash would)
+    return subprocess.Popen(command, env=env, stdout=stdout, text=True, start_new_session=True)
 
 
 def _documents(db: Path) -> int:
@@ -51,7 +52,7 @@ def test_a_killed_crawl_resumes_without_loss_or_doubles(settings: Settings) -> N
             break
         time.sleep(0.05)
     assert killed.poll() is None, "the crawl finished before it could be killed"
-    killed.send_signal(signal.SIGKILL)
+    os.killpg(killed.pid, signal.SIGKILL)
     killed.wait()
     partial = _documents(db)
     assert partial >= 3
