@@ -258,7 +258,7 @@ def train_sentiment(
     data_dir: Path = DEFAULT_DATA_DIR,
     base_model: str | Path = DEFAULT_BASE_MODEL,
     seed: int = 13,
-    epochs: int = 3,
+    epochs: int = 4,
     lr: float = 5e-5,
     batch_size: int = 32,
     max_length: int = 128,
