@@ -27,7 +27,6 @@ from tests.store_contract._data import doc, mention, utc
 pytestmark = pytest.mark.elasticsearch
 
 
-
 @pytest.fixture
 async def store(es_config: ElasticsearchConfig) -> AsyncIterator[ElasticsearchStore]:
     prefix = f"t-{uuid.uuid4().hex[:12]}"
