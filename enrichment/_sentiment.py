@@ -155,7 +155,7 @@ class SentimentModel:
         from transformers.utils import logging as transformers_logging
 
         # A progress bar per load is noise in a service's log (process-wide, like threads).
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         torch.set_num_threads(threads if threads is not None else default_threads())
         source = str(SHIPPED_MODEL_DIR if name_or_path is None else name_or_path)
