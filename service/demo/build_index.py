@@ -2,7 +2,7 @@
 
 A developer's tool, never run by Clarion::
 
-    .venv/bin/python service/demo/build_index.py /work/shared/data
+    .venv/bin/python service/demo/build_index.py <folder of the shared data sets>
 
 It copies the chosen pages (still gzip-compressed) into ``service/demo/pages/``,
 writes ``index.json`` (one record per page: where it came from, its outlet and
