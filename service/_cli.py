@@ -208,6 +208,75 @@ def evaluate(
     typer.echo(json.dumps(figures, indent=2, default=str))
 
 
+sources_app = typer.Typer(help="Source lists: OPML import and export.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("import")
+def sources_import(
+    opml: Annotated[Path, typer.Argument(help="an OPML file (e.g. a feed reader's export)")],
+    replace: Annotated[bool, typer.Option(help="replace sources whose id exists")] = False,
+) -> None:
+    """Add the feeds of an OPML file as sources (folders become channels where they name one)."""
+    from crawlers import CrawlError, feed_outlines, parse_opml, source_from_outline
+    from service._runtime import make_store
+
+    try:
+        outlines = feed_outlines(parse_opml(opml.read_bytes()))
+    except OSError as exc:
+        raise _fail(f"cannot read {opml}: {exc.strerror}") from None
+    except CrawlError as exc:
+        raise _fail(f"{opml} is not OPML: {exc}") from None
+    settings = _settings()
+
+    async def run() -> tuple[int, int]:
+        store = make_store(settings)
+        await store.open()
+        added = skipped = 0
+        try:
+            for outline in outlines:
+                source = source_from_outline(outline)
+                if not replace and await store.get_source(source.id) is not None:
+                    skipped += 1
+                    continue
+                await store.put_source(source)
+                added += 1
+        finally:
+            await store.close()
+        return added, skipped
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    added, skipped = asyncio.run(run())
+    typer.echo(f"{added} source(s) imported, {skipped} existing left as they were")
+
+
+@sources_app.command("export")
+def sources_export(
+    out: Annotated[
+        Path | None, typer.Option(help="file to write; default: standard output")
+    ] = None,
+) -> None:
+    """Write every source as OPML 2.0 (Clarion's fields kept in clarion:* attributes)."""
+    from crawlers import write_opml
+    from service._runtime import make_store
+
+    settings = _settings()
+
+    async def run() -> bytes:
+        store = make_store(settings)
+        await store.open()
+        try:
+            return write_opml(await store.list_sources(), title="Clarion sources")
+        finally:
+            await store.close()
+
+    data = asyncio.run(run())
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+
+
 def _check_config(settings: Settings) -> None:
     if settings.config_file is None:
         return

@@ -81,3 +81,32 @@ def test_a_placeholder_secret_is_refused(tmp_path: Path) -> None:
     result = clarion("crawl", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "CLARION_ES_PASSWORD" in result.stderr and "placeholder" in result.stderr
+
+
+def test_sources_round_trip_through_opml(tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "opml" / "reader_export.opml"
+    env = {"CLARION_DATA_DIR": str(tmp_path / "data")}
+    first = clarion("sources", "import", str(fixture), cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    imported = int(first.stdout.split()[0])
+    assert imported > 0
+    again = clarion("sources", "import", str(fixture), cwd=tmp_path, env=env)
+    assert again.stdout.startswith(f"0 source(s) imported, {imported} existing")
+
+    exported = clarion(
+        "sources", "export", "--out", str(tmp_path / "out.opml"), cwd=tmp_path, env=env
+    )
+    assert exported.returncode == 0, exported.stderr
+    fresh = {"CLARION_DATA_DIR": str(tmp_path / "other")}
+    reimport = clarion("sources", "import", str(tmp_path / "out.opml"), cwd=tmp_path, env=fresh)
+    assert reimport.stdout.startswith(f"{imported} source(s) imported")
+    first_export = (tmp_path / "out.opml").read_bytes()
+    clarion("sources", "export", "--out", str(tmp_path / "out2.opml"), cwd=tmp_path, env=fresh)
+    assert (tmp_path / "out2.opml").read_bytes() == first_export  # nothing lost on the way
+
+
+def test_importing_something_that_is_not_opml(tmp_path: Path) -> None:
+    bad = tmp_path / "x.opml"
+    bad.write_text("<html><body>hello</body></html>")
+    result = clarion("sources", "import", str(bad), cwd=tmp_path)
+    assert result.returncode == 2 and "is not OPML" in result.stderr
