@@ -14,7 +14,7 @@ from datetime import datetime
 from crawlers._discover import discover_feeds, looks_like_html
 from crawlers._errors import FeedParseError, FetchError, HtmlInsteadOfFeedError
 from crawlers._feeds import parse_feed
-from crawlers._fetch import Fetcher
+from crawlers._fetch import Fetcher, FetchResult
 from crawlers._sitemaps import SitemapRef, SitemapUrl, parse_sitemap
 from crawlers._types import FeedEntry, FeedState, Source
 
@@ -58,16 +58,9 @@ async def poll_feed(fetcher: Fetcher, source: Source, state: FeedState | None) -
     e.g. ``error.feeds[0].url``); never touches ``state`` (see ``record_success`` /
     ``record_failure``). Entry URLs are resolved against the final URL after redirects.
     """
-    etag = state.etag if state else None
-    last_modified = state.last_modified if state else None
-    result = await fetcher.get(source.url, etag=etag, last_modified=last_modified)
+    result = await _conditional_get(fetcher, source, state)
     if result.not_modified:
-        return PollResult(
-            etag=result.etag,
-            last_modified=result.last_modified,
-            not_modified=True,
-            final_url=result.url,
-        )
+        return _unchanged(result)
     if not result.content.strip():
         raise FeedParseError("empty response body", url=result.url)
     content_type = result.headers.get("content-type")
@@ -112,16 +105,9 @@ async def poll_sitemap(
     when all fail, the last error is raised. Raises ``FetchError`` subclasses and
     ``SitemapParseError`` (a ``FeedParseError``) like ``poll_feed``.
     """
-    etag = state.etag if state else None
-    last_modified = state.last_modified if state else None
-    result = await fetcher.get(source.url, etag=etag, last_modified=last_modified)
+    result = await _conditional_get(fetcher, source, state)
     if result.not_modified:
-        return PollResult(
-            etag=result.etag,
-            last_modified=result.last_modified,
-            not_modified=True,
-            final_url=result.url,
-        )
+        return _unchanged(result)
     sitemap = parse_sitemap(result.content, url=result.url)
     if sitemap.kind == "urlset":
         return PollResult(
@@ -182,6 +168,27 @@ def _newest(pages: list[SitemapUrl], limit: int) -> list[FeedEntry]:
 def _when(page: SitemapUrl) -> datetime:
     assert page.when is not None
     return page.when
+
+
+async def _conditional_get(
+    fetcher: Fetcher, source: Source, state: FeedState | None
+) -> FetchResult:
+    """GET the source, conditional on the validators of its last complete poll."""
+    return await fetcher.get(
+        source.url,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+    )
+
+
+def _unchanged(result: FetchResult) -> PollResult:
+    """The poll's answer to a 304 Not Modified."""
+    return PollResult(
+        etag=result.etag,
+        last_modified=result.last_modified,
+        not_modified=True,
+        final_url=result.url,
+    )
 
 
 def record_success(

@@ -39,6 +39,8 @@ from crawlers.social._post import (
     SocialPollResult,
     SocialPost,
     SocialState,
+    get_page,
+    unchanged,
 )
 
 # Bluesky's public, unauthenticated AppView (cached; the documented host for it).
@@ -166,17 +168,10 @@ async def poll_bluesky(
     while pages < MAX_PAGES:
         first = pages == 0
         url = bluesky_url(spec, cursor=page_cursor, since=since)
-        result = await fetcher.get(
-            url,
-            etag=state.etag if first else None,
-            last_modified=state.last_modified if first else None,
-        )
+        result = await get_page(fetcher, url, state, first=first)
         pages += 1
         if result.not_modified:
-            return SocialPollResult(
-                etag=result.etag, last_modified=result.last_modified, cursor=state.cursor,
-                not_modified=True, pages=pages,
-            )  # fmt: skip
+            return unchanged(result, cursor=state.cursor, pages=pages)
         if first:
             etag, last_modified = result.etag, result.last_modified
         page = parse(result.content, url=result.url)

@@ -34,6 +34,8 @@ from crawlers.social._post import (
     SocialPollResult,
     SocialPost,
     SocialState,
+    get_page,
+    unchanged,
 )
 
 ALGOLIA_HN = "https://hn.algolia.com"
@@ -107,17 +109,12 @@ async def poll_hackernews(
     pages = 0
     while pages < MAX_PAGES:
         first = pages == 0
-        result = await fetcher.get(
-            hackernews_url(spec, since=since, page=pages),
-            etag=state.etag if first else None,
-            last_modified=state.last_modified if first else None,
+        result = await get_page(
+            fetcher, hackernews_url(spec, since=since, page=pages), state, first=first
         )
         pages += 1
         if result.not_modified:
-            return SocialPollResult(
-                etag=result.etag, last_modified=result.last_modified, cursor=state.cursor,
-                not_modified=True, pages=pages,
-            )  # fmt: skip
+            return unchanged(result, cursor=state.cursor, pages=pages)
         if first:
             etag, last_modified = result.etag, result.last_modified
         page = parse_hackernews(result.content, url=result.url)

@@ -39,6 +39,8 @@ from crawlers.social._post import (
     SocialPollResult,
     SocialPost,
     SocialState,
+    get_page,
+    unchanged,
 )
 
 # Mastodon's largest page for timelines and account statuses: fewest requests per poll.
@@ -129,17 +131,10 @@ async def poll_mastodon(
     pages = 0
     while pages < MAX_PAGES:
         first = pages == 0
-        result = await fetcher.get(
-            url,
-            etag=state.etag if first else None,
-            last_modified=state.last_modified if first else None,
-        )
+        result = await get_page(fetcher, url, state, first=first)
         pages += 1
         if result.not_modified:
-            return SocialPollResult(
-                etag=result.etag, last_modified=result.last_modified, cursor=cursor,
-                not_modified=True, pages=pages,
-            )  # fmt: skip
+            return unchanged(result, cursor=cursor, pages=pages)
         if first:
             etag, last_modified = result.etag, result.last_modified
         if not result.content.strip():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from crawlers import Document, FeedEntry, Source, document_id
+from crawlers import Document, FeedEntry, Fetcher, FetchResult, Source, document_id
 
 Platform = Literal["reddit", "mastodon", "bluesky", "hackernews", "youtube"]
 
@@ -139,3 +139,23 @@ class SocialPollResult:
     def state(self) -> SocialState:
         """The ``SocialState`` to save once every post is stored."""
         return SocialState(etag=self.etag, last_modified=self.last_modified, cursor=self.cursor)
+
+
+async def get_page(fetcher: Fetcher, url: str, state: SocialState, *, first: bool) -> FetchResult:
+    """One page of a poll; only the first asks conditionally (the validators are its own)."""
+    return await fetcher.get(
+        url,
+        etag=state.etag if first else None,
+        last_modified=state.last_modified if first else None,
+    )
+
+
+def unchanged(result: FetchResult, *, cursor: str | None, pages: int) -> SocialPollResult:
+    """The poll's answer when the first page came back 304 Not Modified."""
+    return SocialPollResult(
+        etag=result.etag,
+        last_modified=result.last_modified,
+        cursor=cursor,
+        not_modified=True,
+        pages=pages,
+    )
