@@ -29,6 +29,7 @@ from crawlers import (
     CrawlError,
     Extracted,
     FeedEntry,
+    FeedState,
     Fetcher,
     FetchError,
     PermanentFetchError,
@@ -221,7 +222,7 @@ class IngestPipeline:
         try:
             result = await poll_source(self._fetcher, source, state)
         except CrawlError as exc:  # fetch failures and feeds that do not parse
-            return await self._poll_failed(source, exc)
+            return await self._poll_failed(source, state, exc)
         if result.not_modified:
             self.stats.polls_not_modified += 1
         interval = next_poll_interval(
@@ -246,12 +247,12 @@ class IngestPipeline:
             await out.put(_Item(poll=poll, entry=urls[doc_id]))
         return interval
 
-    async def _poll_failed(self, source: Source, exc: Exception) -> float:
+    async def _poll_failed(self, source: Source, state: FeedState | None, exc: Exception) -> float:
         self.stats.poll_errors += 1
         self.stats.count_error(exc)
         log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
         state = record_failure(
-            await self._store.get_feed_state(source.id),
+            state,  # read by this poll; a source is never polled twice at once
             source_id=source.id,
             now=self._clock(),
             error=exc,

@@ -87,21 +87,21 @@ def _window(
 async def _brand_set(store: Store, brand: str | None, brands: str | None) -> list[str]:
     if brand and brands:
         raise BadRequest("give either `brand` (its competitive set) or `brands`", field="brands")
+    known = {b.id: b for b in await store.list_brands()}
     if brand:
-        found = await store.get_brand(brand)
+        found = known.get(brand)
         if found is None:
             raise BadRequest(f"no brand {brand!r}", field="brand")
         ids = [found.id, *found.competitors]
     elif brands:
         ids = [b.strip() for b in brands.split(",") if b.strip()]
     else:
-        ids = [b.id for b in await store.list_brands()]
+        ids = list(known)
     ids = list(dict.fromkeys(ids))
     if not ids:
         raise BadRequest("no brands to compare: add brands first", field="brands")
     if len(ids) > MAX_SET:
         raise BadRequest(f"at most {MAX_SET} brands in one set", field="brands")
-    known = {b.id for b in await store.list_brands()}
     unknown = [b for b in ids if b not in known]
     if unknown:
         raise BadRequest(f"unknown brand(s): {', '.join(unknown)}", field="brands")
