@@ -29,14 +29,16 @@ JSON_FEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 class ParsedFeed:
     """A feed's own fields and its entries, in feed order.
 
-    ``hub_url`` is the WebSub hub the feed advertises, if any. ``skipped_entries``
-    counts entries dropped for having no usable http(s) link.
+    ``hub_url`` is the WebSub hub the feed advertises, if any, and ``self_url`` its
+    own canonical URL (``rel="self"``, JSON Feed ``feed_url``), the WebSub topic.
+    ``skipped_entries`` counts entries dropped for having no usable http(s) link.
     """
 
     title: str
     link: str | None
     entries: list[FeedEntry] = field(default_factory=list)
     hub_url: str | None = None
+    self_url: str | None = None
     skipped_entries: int = 0
 
 
@@ -69,11 +71,13 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
             entries.append(entry)
     hubs = (link.get("href") for link in feed.get("links", []) if link.get("rel") == "hub")
     hub = next(hubs, None)
+    selves = (link.get("href") for link in feed.get("links", []) if link.get("rel") == "self")
     return ParsedFeed(
         title=html_to_text(feed.get("title", "")),
         link=_absolute(feed.get("link"), base=url),
         entries=entries,
         hub_url=_absolute(hub, base=url),
+        self_url=_absolute(next(selves, None), base=url),
         skipped_entries=skipped,
     )
 
@@ -148,6 +152,7 @@ def _xml_entry(raw: dict[str, Any], *, feed_url: str) -> FeedEntry | None:
         or _unique([get("author")]),
         published_at=published,
         guid=get("id") or None,
+        updated_at=_from_struct(get("updated_parsed")),
     )
 
 
@@ -188,6 +193,7 @@ def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
         link=_absolute(document.get("home_page_url"), base=url),
         entries=entries,
         hub_url=_absolute(hub, base=url),
+        self_url=_absolute(document.get("feed_url"), base=url),
         skipped_entries=skipped,
     )
 
@@ -210,6 +216,7 @@ def _json_entry(item: object, *, feed_url: str, feed_authors: tuple[str, ...]) -
         authors=_json_authors(item) or feed_authors,
         published_at=published,
         guid=str(guid) if guid is not None and guid != "" else None,
+        updated_at=_from_iso(item.get("date_modified")),
     )
 
 

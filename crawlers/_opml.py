@@ -14,6 +14,7 @@ allows and readers ignore::
     xmlns:clarion="https://github.com/clarion-media/clarion/opml"
     clarion:id  clarion:kind  clarion:channel  clarion:tier  clarion:audience
     clarion:country  clarion:domain  clarion:enabled
+    clarion:platform  clarion:target           (social sources; their xmlUrl is the API base)
 
 Entities are never resolved and no DTD or network is read (no XXE).
 """
@@ -30,10 +31,21 @@ from urllib.parse import urlsplit
 import lxml.etree
 
 from crawlers._errors import OpmlParseError
-from crawlers._types import CHANNELS, SOURCE_KINDS, Channel, Source, SourceKind
+from crawlers._types import (
+    CHANNELS,
+    SOCIAL_PLATFORMS,
+    SOURCE_KINDS,
+    Channel,
+    SocialPlatform,
+    Source,
+    SourceKind,
+)
 
 CLARION_NS = "https://github.com/clarion-media/clarion/opml"
-_CLARION_FIELDS = ("id", "kind", "channel", "tier", "audience", "country", "domain", "enabled")
+_CLARION_FIELDS = (
+    "id", "kind", "channel", "tier", "audience", "country", "domain", "enabled", "platform",
+    "target",
+)  # fmt: skip
 # Source ids are short slugs: what ``source_from_outline`` derives when none is given.
 _SLUG = re.compile(r"[^a-z0-9]+")
 # Longest derived id: readable in the API and logs, unique enough with the path.
@@ -108,20 +120,23 @@ def source_from_outline(outline: OpmlOutline) -> Source:
     attrs = outline.attributes
     defaults = Source(id="-", url=outline.xml_url, outlet="-")
     channel = _channel(attrs.get("clarion:channel"), outline.categories)
-    kind = attrs.get("clarion:kind", "feed")
+    kind = _kind(attrs.get("clarion:kind", "feed"))
+    platform = _platform(attrs.get("clarion:platform")) if kind == "social" else None
     domain = attrs.get("clarion:domain") or _host(outline.html_url) or _host(outline.xml_url)
     return Source(
         id=attrs.get("clarion:id") or _derived_id(outline.xml_url),
         url=outline.xml_url,
         outlet=outline.title or domain or outline.xml_url,
         domain=domain or "",
-        kind=_kind(kind),
+        kind=kind,
         channel=channel,
         country=attrs.get("clarion:country") or None,
         language=outline.language or None,
         tier=_int(attrs.get("clarion:tier"), defaults.tier),
         audience=_int(attrs.get("clarion:audience"), defaults.audience),
         enabled=attrs.get("clarion:enabled", "true").lower() != "false",
+        platform=platform,
+        target=attrs.get("clarion:target", "") if platform else "",
     )
 
 
@@ -156,7 +171,8 @@ def write_opml(
 
 
 def _write_source(element: lxml.etree._Element, source: Source) -> None:
-    element.set("type", "rss")
+    # A social source's xmlUrl is an API base, not a feed: a type readers skip.
+    element.set("type", "clarion-social" if source.kind == "social" else "rss")
     element.set("text", source.outlet)
     element.set("title", source.outlet)
     element.set("xmlUrl", source.url)
@@ -174,6 +190,8 @@ def _write_source(element: lxml.etree._Element, source: Source) -> None:
         "country": source.country or "",
         "domain": source.domain,
         "enabled": "true" if source.enabled else "false",
+        "platform": source.platform or "",
+        "target": source.target,
     }
     for name in _CLARION_FIELDS:
         if values[name]:
@@ -231,6 +249,13 @@ def _kind(value: str) -> SourceKind:
         if value == kind:
             return kind
     return "feed"
+
+
+def _platform(value: str | None) -> SocialPlatform | None:
+    for platform in SOCIAL_PLATFORMS:
+        if value == platform:
+            return platform
+    return None  # unknown: a social source without one is refused where it is validated
 
 
 def _derived_id(url: str) -> str:

@@ -17,6 +17,7 @@ from crawlers._feeds import parse_feed
 from crawlers._fetch import Fetcher, FetchResult
 from crawlers._sitemaps import SitemapRef, SitemapUrl, parse_sitemap
 from crawlers._types import FeedEntry, FeedState, Source
+from crawlers._websub import websub_links
 
 # Longest error message kept in the state: enough to diagnose, small enough for
 # every store row and API response.
@@ -39,6 +40,8 @@ class PollResult:
 
     ``etag`` / ``last_modified`` are the validators to remember once every entry
     is stored (see ``FeedState``); on a 304 they are the ones that were sent.
+    ``hub_url`` / ``topic_url``: the WebSub hub and topic a feed body or its ``Link``
+    headers advertise (``websub_links``); None on a 304 and for sitemaps.
     """
 
     entries: list[FeedEntry] = field(default_factory=list)
@@ -47,6 +50,8 @@ class PollResult:
     not_modified: bool = False
     feed_title: str | None = None
     final_url: str | None = None
+    hub_url: str | None = None
+    topic_url: str | None = None
 
 
 async def poll_feed(fetcher: Fetcher, source: Source, state: FeedState | None) -> PollResult:
@@ -75,12 +80,15 @@ async def poll_feed(fetcher: Fetcher, source: Source, state: FeedState | None) -
                 feeds=feeds,
             ) from exc
         raise
+    push = websub_links(feed, url=result.url, headers=result.headers)
     return PollResult(
         entries=feed.entries,
         etag=result.etag,
         last_modified=result.last_modified,
         feed_title=feed.title or None,
         final_url=result.url,
+        hub_url=push.hub if push else None,
+        topic_url=push.topic if push else None,
     )
 
 

@@ -16,8 +16,20 @@ CHANNELS: tuple[Channel, ...] = ("news", "blog", "social", "podcast", "press_rel
 
 # "feed": RSS, Atom or JSON Feed (``poll_feed``); "sitemap": an XML sitemap, sitemap
 # index or Google News sitemap (``poll_sitemap``). ``poll_source`` picks by kind.
-SourceKind = Literal["feed", "sitemap"]
-SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap")
+# "social": a public social endpoint, polled by the adapter of ``Source.platform``
+# (``crawlers.social.poll_social``); its posts are documents without a page fetch.
+SourceKind = Literal["feed", "sitemap", "social"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap", "social")
+
+# The platforms of social sources (``crawlers.social`` has one adapter per platform).
+SocialPlatform = Literal["reddit", "mastodon", "bluesky", "hackernews", "youtube"]
+SOCIAL_PLATFORMS: tuple[SocialPlatform, ...] = (
+    "reddit",
+    "mastodon",
+    "bluesky",
+    "hackernews",
+    "youtube",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +39,12 @@ class Source:
     ``id`` is a short stable slug chosen by the user (or derived from the URL);
     ``tier`` 1 is the most influential; ``audience`` is the outlet's estimated
     audience per period, used to weight reach.
+
+    A ``kind="social"`` source watches ``target`` on ``platform``, written as
+    ``crawlers.social.social_spec`` reads it (``r/python``, ``#tag@instance``,
+    ``@handle``, a search query, a channel id); its ``url`` is the base URL of the
+    platform's API (``https://www.reddit.com``; for Mastodon, the instance).
+    ``platform`` and ``target`` are unused by other kinds.
     """
 
     id: str
@@ -40,11 +58,18 @@ class Source:
     tier: int = 3
     audience: int = 0
     enabled: bool = True
+    platform: SocialPlatform | None = None
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeedEntry:
-    """One item of a parsed feed, before its page is fetched."""
+    """One item of a parsed feed, before its page is fetched.
+
+    ``updated_at`` is when the feed says the item last changed (Atom ``<updated>``,
+    JSON Feed ``date_modified``), when it says so; a later one than stored means
+    the article changed and is fetched again.
+    """
 
     url: str
     title: str = ""
@@ -52,6 +77,7 @@ class FeedEntry:
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None
     guid: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,3 +128,20 @@ class FeedState:
     last_error: str | None = None
     last_error_class: str | None = None
     disabled_reason: str | None = None  # set when a run of failures disabled the source
+    # WebSub push (``crawlers/_websub.py``): the subscription asked of the feed's hub.
+    # ``websub_state`` is None (never asked), "pending" (asked, not verified yet),
+    # "active" (verified; ``websub_lease_*`` set), "failed" or "denied" (retried with
+    # backoff after ``websub_failures``). ``websub_secret`` signs deliveries: never log it.
+    websub_hub: str | None = None
+    websub_topic: str | None = None
+    websub_callback: str | None = None
+    websub_secret: str | None = None
+    websub_state: str | None = None
+    websub_requested_at: datetime | None = None
+    websub_lease_seconds: int | None = None
+    websub_lease_expires_at: datetime | None = None
+    websub_failures: int = 0
+    websub_error: str | None = None
+    # A social source's adapter cursor (``SocialState.cursor``: a newest id or time
+    # watermark), saved like the validators once every post of its poll is stored.
+    cursor: str | None = None

@@ -15,6 +15,8 @@ import hashlib
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from tld import get_fld
+
 # Exact parameter names (lowercased) that only say who shared or clicked a link.
 # fmt: off
 TRACKING_PARAMS = frozenset(
@@ -100,6 +102,39 @@ def document_id(url: str) -> str:
     """The id of the document at ``url``: the first 32 hex digits of the SHA-256 of
     ``normalize_url(url)``. Raises ``ValueError`` like ``normalize_url``."""
     return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+def registrable_domain(url: str) -> str | None:
+    """The domain one registrant controls (``bbc.co.uk`` for ``news.bbc.co.uk``), by the
+    Public Suffix List bundled with ``tld``; for a host the list does not know (an IP
+    address, ``localhost``, a reserved TLD) the host itself. None without a host."""
+    try:
+        host = _normalize_host(urlsplit(url.strip()).hostname or "")
+    except ValueError:  # an unbalanced IPv6 bracket
+        return None
+    if not host:
+        return None
+    found = get_fld(f"http://{host}/", fail_silently=True) if ":" not in host else None
+    return str(found) if found else host
+
+
+def canonical_url(url: str, canonical: str | None) -> str:
+    """The URL that identifies the page at ``url`` given its ``<link rel=canonical>``.
+
+    The canonical (resolved against ``url``) wins only when it is an http(s) URL on
+    the same registrable domain as ``url``. A cross-domain canonical is refused: any
+    page can declare one, so trusting it would let a page claim another site's
+    document id, merging (or overwriting) that site's article with its own text;
+    syndicated copies pointing at the original are left to syndication clustering.
+    """
+    if not canonical:
+        return url
+    try:
+        resolved = normalize_url(canonical, base=url)
+    except ValueError:  # not an http(s) URL: the page's own URL stands
+        return url
+    here = registrable_domain(url)
+    return resolved if here is not None and registrable_domain(resolved) == here else url
 
 
 def _normalize_host(host: str) -> str:

@@ -20,13 +20,26 @@ class _QuietServer(uvicorn.Server):
         pass
 
 
-@contextlib.contextmanager
-def serve_app(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL ``http://127.0.0.1:PORT``."""
+def bind_port(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``host`` on ``port`` (0: one the OS chooses), for ``serve_app``."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    port = sock.getsockname()[1]
+    sock.bind((host, port))
+    return sock
+
+
+@contextlib.contextmanager
+def serve_app(
+    app: Any, *, host: str = "127.0.0.1", sock: socket.socket | None = None
+) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields its base URL ``http://127.0.0.1:PORT``.
+
+    ``sock``: a socket already bound (by ``bind_port``), for an app that must know its
+    own URL before it starts; it is closed at the end.
+    """
+    if sock is None:
+        sock = bind_port(host)
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
     server = _QuietServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -12,8 +12,9 @@ shared ``Fetcher`` (politeness, retries, ``Retry-After``, size caps).
 - Hacker News (``HackerNewsSpec``): the Algolia ``search_by_date`` API.
 - YouTube (``YouTubeSpec``): a channel's Atom feed with views and ratings.
 
-``social_spec(platform, target)`` builds a spec from a user's words and ``poll_social``
-polls any spec; that pair is what the pipeline wires.
+``social_spec(platform, target)`` builds a spec from a user's words (``source_spec``
+from a ``kind="social"`` ``Source``, at its base URL; ``default_base_url`` names the
+platform's) and ``poll_social`` polls any spec; that is what the pipeline wires.
 
 Errors are the crawlers package's: ``FetchError`` subclasses from the fetch (a 429
 is a ``TransientFetchError`` carrying ``retry_after``), ``FeedParseError`` for a body
@@ -29,7 +30,13 @@ from crawlers.social._bluesky import (
     poll_bluesky,
     post_web_url,
 )
-from crawlers.social._dispatch import SocialSpec, poll_social, social_spec
+from crawlers.social._dispatch import (
+    SocialSpec,
+    default_base_url,
+    poll_social,
+    social_spec,
+    source_spec,
+)
 from crawlers.social._hackernews import (
     HackerNewsPage,
     HackerNewsSpec,
@@ -83,6 +90,7 @@ __all__ = [
     "SocialState",
     "YouTubeSpec",
     "bluesky_url",
+    "default_base_url",
     "hackernews_url",
     "mastodon_url",
     "parse_author_feed",
@@ -101,5 +109,6 @@ __all__ = [
     "post_web_url",
     "reddit_url",
     "social_spec",
+    "source_spec",
     "youtube_url",
 ]

@@ -6,7 +6,9 @@ from the source's platform and target with ``social_spec``) and calls ``poll_soc
 
 from __future__ import annotations
 
-from crawlers import Fetcher
+import dataclasses
+
+from crawlers import Fetcher, Source
 from crawlers.social._bluesky import BlueskySpec, poll_bluesky
 from crawlers.social._hackernews import HackerNewsSpec, poll_hackernews
 from crawlers.social._mastodon import MastodonSpec, poll_mastodon
@@ -39,6 +41,34 @@ def social_spec(platform: Platform, target: str) -> SocialSpec:
     if platform == "youtube":
         return YouTubeSpec.parse(target)
     raise ValueError(f"unknown social platform {platform!r}")
+
+
+def source_spec(source: Source) -> SocialSpec:
+    """The spec a ``kind="social"`` source watches: ``social_spec(platform, target)``
+    asked at ``source.url`` (the API's base URL; for Mastodon, the instance).
+
+    Raises ``ValueError`` when the source has no platform or an unusable target.
+    """
+    if source.platform is None:
+        raise ValueError(f"source {source.id!r} has no social platform")
+    spec = social_spec(source.platform, source.target)
+    if not source.url:
+        return spec
+    if isinstance(spec, MastodonSpec):
+        return dataclasses.replace(spec, instance=source.url)
+    return dataclasses.replace(spec, base_url=source.url)
+
+
+def default_base_url(platform: Platform, target: str) -> str:
+    """The API base URL ``target`` on ``platform`` is read from, when a source names none.
+
+    Raises ``ValueError`` like ``social_spec``.
+    """
+    spec = social_spec(platform, target)
+    if isinstance(spec, MastodonSpec):
+        instance = spec.instance.rstrip("/")
+        return instance if "://" in instance else f"https://{instance}"
+    return spec.base_url
 
 
 async def poll_social(

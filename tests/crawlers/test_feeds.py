@@ -205,3 +205,29 @@ def test_html_to_text() -> None:
     assert html_to_text("<p>One</p><p>Two<br>three</p>") == "One Two three"
     assert html_to_text("wo<b>rd</b> &amp; <script>alert(1)</script>x") == "word & x"
     assert html_to_text("  plain\n text ") == "plain text"
+
+
+def test_updated_at_is_what_the_feed_says_changed() -> None:
+    atom = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+        b'<entry><title>x</title><link href="https://ex.com/a"/><id>a</id>'
+        b"<published>2026-11-16T09:00:00Z</published><updated>2026-11-16T15:30:00Z</updated>"
+        b"</entry></feed>"
+    )
+    (entry,) = parse_feed(atom, url="https://ex.com/atom").entries
+    assert entry.published_at == datetime(2026, 11, 16, 9, tzinfo=UTC)
+    assert entry.updated_at == datetime(2026, 11, 16, 15, 30, tzinfo=UTC)
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>R</title><item>'
+        b"<link>https://ex.com/b</link><pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate>"
+        b"</item></channel></rss>"
+    )
+    (item,) = parse_feed(rss, url="https://ex.com/rss").entries
+    assert item.published_at is not None and item.updated_at is None  # pubDate only
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "1",'
+        b' "url": "https://ex.com/c", "date_published": "2026-11-16T09:00:00Z",'
+        b' "date_modified": "2026-11-17T09:00:00Z"}]}'
+    )
+    (json_item,) = parse_feed(json_feed, url="https://ex.com/feed.json").entries
+    assert json_item.updated_at == datetime(2026, 11, 17, 9, tzinfo=UTC)

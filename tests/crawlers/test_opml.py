@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,3 +131,22 @@ def test_outline_without_feed_url_is_not_a_source() -> None:
     )
     with pytest.raises(ValueError):
         source_from_outline(link)
+
+
+def test_social_sources_round_trip_with_their_platform_and_target() -> None:
+    social = Source(
+        id="hn-acme",
+        url="https://hn.algolia.com",
+        outlet="Hacker News",
+        kind="social",
+        channel="social",
+        platform="hackernews",
+        target='"acme rockets" OR acme',
+    )
+    feed = Source(id="feed", url="https://example.com/rss", outlet="Example", domain="example.com")
+    written = write_opml([social, feed], title="t")
+    assert b'type="clarion-social"' in written  # readers skip it: its xmlUrl is no feed
+    back = [source_from_outline(o) for o in feed_outlines(parse_opml(written))]
+    by_id = {s.id: s for s in back}
+    assert by_id["hn-acme"] == replace(social, domain="hn.algolia.com")  # derived from xmlUrl
+    assert by_id["feed"] == feed

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from crawlers import document_id, normalize_url
+from crawlers import canonical_url, document_id, normalize_url, registrable_domain
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,39 @@ def test_different_articles_get_different_ids() -> None:
         "https://example.org/story?id=1",
     ]
     assert len({document_id(url) for url in urls}) == len(urls)
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://news.bbc.co.uk/world", "bbc.co.uk"),
+        ("https://WWW.Example.COM/a", "example.com"),
+        ("https://user.github.io/post", "user.github.io"),  # a private suffix: its own site
+        ("http://127.0.0.1:8080/x", "127.0.0.1"),  # no suffix: the host itself
+        ("https://publisher.test/x", "publisher.test"),
+        ("not a url", None),
+    ],
+)
+def test_registrable_domain(url: str, domain: str | None) -> None:
+    assert registrable_domain(url) == domain
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical", "expected"),
+    [
+        # same site: the canonical wins, resolved and normalized
+        ("https://www.ex.com/a?utm_source=rss", "/story-1", "https://www.ex.com/story-1"),
+        ("https://m.ex.co.uk/a", "https://www.ex.co.uk/a#top", "https://www.ex.co.uk/a"),
+        # another site (or another registrant under a public suffix): refused
+        ("https://ex.com/a", "https://evil.com/a", "https://ex.com/a"),
+        ("https://a.co.uk/x", "https://b.co.uk/x", "https://a.co.uk/x"),
+        ("https://alice.github.io/p", "https://bob.github.io/p", "https://alice.github.io/p"),
+        # nothing usable
+        ("https://ex.com/a", None, "https://ex.com/a"),
+        ("https://ex.com/a", "javascript:void(0)", "https://ex.com/a"),
+    ],
+)
+def test_canonical_url_only_on_the_same_site(
+    url: str, canonical: str | None, expected: str
+) -> None:
+    assert canonical_url(url, canonical) == expected

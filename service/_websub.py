@@ -1,0 +1,453 @@
+"""WebSub push: subscribe to the hubs feeds advertise, answer their checks, take deliveries.
+
+``WebSubManager`` is built by the runtime when ``CLARION_PUBLIC_URL`` is set:
+
+- after each successful poll (``polled``, the pipeline's poll listener) it asks the
+  feed's hub for a subscription when there is none, or a different one, and tells the
+  pipeline to poll a source with an active subscription only every
+  ``safety_poll_interval`` seconds (a hub can miss an update; the safety poll cannot);
+- a background task renews leases before they end and retries failed or denied
+  requests with backoff (``crawlers.subscription_action``), sleeping until the next
+  one is due;
+- ``verify`` answers a hub's intent verification (spec §5.3) and ``deliver`` checks
+  a delivery's signature and hands its entries to the pipeline at once.
+
+The subscription lives in the source's ``FeedState`` (``websub_*`` fields), so it
+survives restarts; each write re-reads the state and replaces only those fields.
+Secrets are generated per subscription and never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from crawlers import (
+    FeedEntry,
+    FeedParseError,
+    FeedState,
+    FetchError,
+    PollResult,
+    Shard,
+    Source,
+    new_secret,
+    parse_feed,
+    request_subscription,
+    subscription_action,
+    subscription_due_at,
+    verify_signature,
+)
+from search import Store
+
+log = logging.getLogger("clarion.websub")
+
+# The maintenance loop sleeps until the next renewal or retry is due, but looks at the
+# store at least this often, to see subscriptions written by another process (several
+# crawlers share one store) and never sleeps less than MIN_TICK (no busy loop).
+MAX_TICK = 300.0
+MIN_TICK = 0.05
+# Deliveries being ingested at once, beyond which a hub is told 503 and retries later:
+# each holds a parsed feed and fetches its pages, so memory stays bounded.
+MAX_PENDING_DELIVERIES = 64
+# Longest error text kept in the state (as ``crawlers.record_failure`` does).
+MAX_ERROR_CHARS = 500
+
+DeliveryOutcome = Literal["accepted", "bad_signature", "unknown", "unparsable", "busy"]
+Ingest = Callable[[Source, Sequence[FeedEntry]], Awaitable[int]]
+
+
+@dataclass(kw_only=True)
+class WebSubStats:
+    """Counters since start: requests, verifications, deliveries and why some were dropped."""
+
+    requests: int = 0
+    request_failures: int = 0
+    verified: int = 0
+    verifications_refused: int = 0
+    denied: int = 0
+    deliveries: int = 0
+    bad_signatures: int = 0
+    unparsable: int = 0
+    busy: int = 0
+    entries_new: int = 0
+    errors: int = 0  # unexpected failures of background work (logged)
+
+
+class WebSubManager:
+    """Subscriptions of every source to its feed's hub; see the module docstring.
+
+    ``client`` sends subscription requests (``crawlers.hub_client``: the SSRF guard
+    applies to hubs). ``public_url`` is the base of the callback URLs. The background
+    task renews only the sources ``shard`` owns (those this process polls). Use ``start``
+    and ``stop`` around its life; all methods run on one event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        client: httpx.AsyncClient,
+        public_url: str,
+        lease_seconds: int,
+        safety_poll_interval: float,
+        shard: Shard | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._public_url = public_url.rstrip("/")
+        self._lease_seconds = lease_seconds
+        self._safety = safety_poll_interval
+        self._shard = shard or Shard(0, 1)
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._requesting: set[str] = set()  # source ids with a request in flight
+        self._deliveries = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self.stats = WebSubStats()
+
+    @property
+    def deliveries_in_progress(self) -> int:
+        """Accepted deliveries whose entries are still being ingested."""
+        return self._deliveries
+
+    def callback_url(self, source_id: str) -> str:
+        return f"{self._public_url}/v1/websub/{quote(source_id, safe='')}"
+
+    async def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._maintain_forever(), name="clarion-websub")
+
+    async def stop(self) -> None:
+        """Cancel the maintenance loop, requests and deliveries in flight (a delivery cut
+        short is found again by the next poll: the feed changed, so it is fetched)."""
+        tasks = [*self._tasks, *([self._loop_task] if self._loop_task else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loop_task = None
+
+    # -- the pipeline's poll listener ----------------------------------------------------
+
+    async def polled(
+        self, source: Source, result: PollResult, state: FeedState | None, interval: float
+    ) -> float:
+        """Subscribe or renew if the polled feed needs it; the seconds until the next poll.
+
+        The state is written (pending) here, inside the poll, before the pipeline
+        records the poll on the same state; the request itself is sent in the
+        background. A failure here is logged and counted, never the poll's.
+        """
+        if result.not_modified:  # no body: the feed still names what it named
+            hub = state.websub_hub if state else None
+            topic = state.websub_topic if state else None
+        else:
+            hub, topic = result.hub_url, result.topic_url
+        now = self._clock()
+        try:
+            if hub is None and state is not None and state.websub_state is not None:
+                await self._forget(source.id)  # the feed dropped its hub
+            elif hub is not None and topic is not None and source.id not in self._requesting:
+                callback = self.callback_url(source.id)
+                if subscription_action(state, hub=hub, topic=topic, callback=callback, now=now):
+                    self._requesting.add(source.id)
+                    ask = None
+                    try:
+                        ask = await self._begin(source.id, hub=hub, topic=topic)
+                    finally:
+                        if ask is None:
+                            self._requesting.discard(source.id)
+                    if ask is not None:
+                        self._spawn(self._send(ask), source.id, claimed=True)
+        except Exception:  # a store blip: the poll goes on, maintenance retries
+            self.stats.errors += 1
+            log.exception("WebSub bookkeeping after the poll of %s failed", source.id)
+        if _pushing(state, now=now) and state is not None and state.websub_hub == hub:
+            return max(interval, self._safety)
+        return interval
+
+    # -- hub → Clarion -------------------------------------------------------------------
+
+    async def verify(
+        self,
+        source_id: str,
+        *,
+        mode: str,
+        topic: str | None,
+        challenge: str | None,
+        lease_seconds: int | None,
+        reason: str | None = None,
+    ) -> str | None:
+        """A hub's intent verification: the body to answer 200 with, or None for 404.
+
+        ``subscribe`` for the topic of a pending or active subscription: the challenge,
+        and the subscription becomes active for ``lease_seconds`` (the lease asked for,
+        if the hub names none). ``denied`` for that topic: "" (200), and the request is
+        retried with backoff. Anything else, ``unsubscribe`` included (Clarion never asks
+        for one), is refused.
+        """
+        source = await self._store.get_source(source_id)
+        state = await self._store.get_feed_state(source_id)
+        known = (
+            source is not None
+            and state is not None
+            and topic is not None
+            and state.websub_topic == topic
+            and state.websub_state in ("pending", "active")
+        )
+        if not known or state is None:
+            self.stats.verifications_refused += 1
+            return None
+        now = self._clock()
+        if mode == "subscribe" and challenge:
+            lease = lease_seconds if lease_seconds is not None else self._lease_seconds
+            await self._update(
+                source_id,
+                websub_state="active",
+                websub_lease_seconds=lease,
+                websub_lease_expires_at=now + timedelta(seconds=lease),
+                websub_failures=0,
+                websub_error=None,
+            )
+            self.stats.verified += 1
+            log.info("WebSub subscription of %s active for %ss", source_id, lease)
+            self._wake.set()
+            return challenge
+        if mode == "denied":
+            why = f"denied by the hub: {reason or 'no reason given'}"
+            await self._update(
+                source_id,
+                websub_state="denied",
+                websub_requested_at=now,
+                websub_failures=state.websub_failures + 1,
+                websub_error=why[:MAX_ERROR_CHARS],
+                websub_lease_expires_at=None,
+            )
+            self.stats.denied += 1
+            log.warning("WebSub subscription of %s %s", source_id, why)
+            self._wake.set()
+            return ""
+        self.stats.verifications_refused += 1
+        return None
+
+    async def deliver(
+        self,
+        source_id: str,
+        *,
+        body: bytes,
+        signature: str | None,
+        content_type: str | None,
+        ingest: Ingest,
+    ) -> DeliveryOutcome:
+        """Check a delivery and start ingesting its entries (``ingest``) at once.
+
+        ``unknown``: no pending or active subscription for this source (answer 404).
+        ``bad_signature``: missing or wrong ``X-Hub-Signature``; the body is dropped
+        (spec §8 lets the subscriber answer 2xx, which tells a forger nothing).
+        ``unparsable``: signed, but not a feed (400). ``busy``: too many deliveries in
+        progress (503; the hub retries). ``accepted``: ingestion has started.
+        """
+        source = await self._store.get_source(source_id)
+        state = await self._store.get_feed_state(source_id)
+        if (
+            source is None
+            or not source.enabled
+            or state is None
+            or state.websub_state not in ("pending", "active")
+            or not state.websub_secret
+            or not state.websub_topic
+        ):
+            return "unknown"
+        if not verify_signature(body, secret=state.websub_secret, header=signature):
+            self.stats.bad_signatures += 1
+            log.warning("WebSub delivery for %s dropped: bad or missing signature", source_id)
+            return "bad_signature"
+        try:
+            feed = parse_feed(body, url=state.websub_topic, content_type=content_type)
+        except FeedParseError as exc:
+            self.stats.unparsable += 1
+            log.warning("WebSub delivery for %s is not a feed: %s", source_id, exc)
+            return "unparsable"
+        if self._deliveries >= MAX_PENDING_DELIVERIES:
+            self.stats.busy += 1
+            return "busy"
+        self.stats.deliveries += 1
+        self._deliveries += 1
+        self._spawn(self._ingest(source, feed.entries, ingest), None)
+        return "accepted"
+
+    async def _ingest(self, source: Source, entries: list[FeedEntry], ingest: Ingest) -> None:
+        try:
+            self.stats.entries_new += await ingest(source, entries)
+        finally:
+            self._deliveries -= 1
+
+    # -- Clarion → hub -------------------------------------------------------------------
+
+    async def maintain(self) -> datetime | None:
+        """Renew and retry what is due now; returns when the next request is due."""
+        now = self._clock()
+        upcoming: list[datetime] = []
+        for source in await self._store.list_sources():
+            if not (source.enabled and self._shard.owns(source.id)):
+                continue
+            if source.id in self._requesting:
+                continue
+            state = await self._store.get_feed_state(source.id)
+            if state is None or state.websub_state is None:
+                continue
+            hub, topic = state.websub_hub, state.websub_topic
+            callback = self.callback_url(source.id)
+            action = subscription_action(state, hub=hub, topic=topic, callback=callback, now=now)
+            if action is not None and hub is not None and topic is not None:
+                self._spawn(self._request(source.id, hub=hub, topic=topic), source.id)
+            elif (due := subscription_due_at(state)) is not None:
+                upcoming.append(due)
+        return min(upcoming, default=None)
+
+    async def _maintain_forever(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                due = await self.maintain()
+            except Exception:  # a store blip: logged, counted, tried again next tick
+                self.stats.errors += 1
+                log.exception("WebSub maintenance failed")
+                due = None
+            wait = MAX_TICK if due is None else (due - self._clock()).total_seconds()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(max(wait, MIN_TICK), MAX_TICK)):
+                    await self._wake.wait()
+
+    async def _request(self, source_id: str, *, hub: str, topic: str) -> None:
+        ask = await self._begin(source_id, hub=hub, topic=topic)
+        if ask is not None:
+            await self._send(ask)
+
+    async def _begin(self, source_id: str, *, hub: str, topic: str) -> _Ask | None:
+        """Record the request ``subscription_action`` calls for now (re-checked on the
+        latest state): the state says pending (or stays active, for a renewal) until
+        the hub verifies. None when nothing is to be asked."""
+        state = await self._store.get_feed_state(source_id)
+        callback = self.callback_url(source_id)
+        now = self._clock()
+        action = subscription_action(state, hub=hub, topic=topic, callback=callback, now=now)
+        if action is None:
+            return None
+        renewing = action == "renew" and state is not None
+        secret = state.websub_secret if state is not None and action != "subscribe" else None
+        secret = secret or new_secret()
+        changes: dict[str, Any] = {
+            "websub_hub": hub,
+            "websub_topic": topic,
+            "websub_callback": callback,
+            "websub_secret": secret,
+            "websub_requested_at": now,
+        }
+        if action == "subscribe":
+            changes |= {"websub_failures": 0, "websub_error": None}
+        if not renewing:
+            changes |= {"websub_state": "pending", "websub_lease_expires_at": None}
+        await self._update(source_id, **changes)
+        return _Ask(source_id, action, hub, topic, callback, secret)
+
+    async def _send(self, ask: _Ask) -> None:
+        """Send a recorded request; on failure the state says failed, with the error."""
+        source_id, action, hub = ask.source_id, ask.action, ask.hub
+        renewing = action == "renew"
+        self.stats.requests += 1
+        try:
+            await request_subscription(
+                self._client,
+                hub=hub,
+                topic=ask.topic,
+                callback=ask.callback,
+                secret=ask.secret,
+                lease_seconds=self._lease_seconds,
+            )
+        except FetchError as exc:
+            self.stats.request_failures += 1
+            latest = await self._store.get_feed_state(source_id)
+            failures = (latest.websub_failures if latest else 0) + 1
+            message = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            log.warning("WebSub %s of %s at %s failed: %s", action, source_id, hub, message)
+            still_active = renewing and _pushing(latest, now=self._clock())
+            await self._update(
+                source_id,
+                websub_state="active" if still_active else "failed",
+                websub_failures=failures,
+                websub_error=message,
+            )
+        self._wake.set()
+
+    async def _forget(self, source_id: str) -> None:
+        """The feed no longer names a hub: drop the subscription and let its lease lapse."""
+        log.info("feed of %s names no WebSub hub any more: subscription dropped", source_id)
+        cleared = {f.name: f.default for f in dataclasses.fields(FeedState)}
+        await self._update(
+            source_id, **{k: v for k, v in cleared.items() if k.startswith("websub_")}
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+
+    async def _update(self, source_id: str, **changes: Any) -> None:
+        """Replace some ``websub_*`` fields of the latest stored state of ``source_id``."""
+        state = await self._store.get_feed_state(source_id) or FeedState(source_id=source_id)
+        await self._store.put_feed_state(dataclasses.replace(state, **changes))
+
+    def _spawn(
+        self, work: Coroutine[Any, Any, None], source_id: str | None, *, claimed: bool = False
+    ) -> None:
+        """Run ``work`` in the background, one request per source at a time (``claimed``:
+        the caller already holds the source's turn)."""
+        if source_id is not None and not claimed:
+            if source_id in self._requesting:
+                work.close()
+                return
+            self._requesting.add(source_id)
+        task = asyncio.create_task(self._guarded(work, source_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], source_id: str | None) -> None:
+        try:
+            await work
+        except Exception:  # background work has no caller to raise to: logged and counted
+            self.stats.errors += 1
+            log.exception("WebSub background work for %s failed", source_id or "a delivery")
+        finally:
+            if source_id is not None:
+                self._requesting.discard(source_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """A subscription request recorded in the state, to send to the hub."""
+
+    source_id: str
+    action: str
+    hub: str
+    topic: str
+    callback: str
+    secret: str
+
+
+def _pushing(state: FeedState | None, *, now: datetime) -> bool:
+    """Whether ``state`` holds an active subscription whose lease has not ended."""
+    return (
+        state is not None
+        and state.websub_state == "active"
+        and state.websub_lease_expires_at is not None
+        and state.websub_lease_expires_at > now
+    )
