@@ -9,7 +9,10 @@ One ``enrich`` call handles a batch of documents in three steps:
    of every mention of the batch, so the model sees one large batch rather
    than many small ones;
 3. per mention, the average of its targets' probabilities (the title's
-   counts ``TITLE_WEIGHT`` times), whose argmax is the label.
+   counts ``TITLE_WEIGHT`` times), whose argmax is the label;
+4. with a ``MessageFinder``, off the event loop: ONE call for the mentions of
+   every brand that has key messages (the others cost nothing), which
+   attaches the key messages each carries or contradicts.
 
 Brand queries are parsed once, in ``set_brands``; an ``enrich`` already running
 keeps the brands it started with.
@@ -18,12 +21,14 @@ keeps the brands it started with.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from crawlers import Document
 from enrichment._language import detect_language
 from enrichment._mentions import DEFAULT_MAX_TARGETS, MentionDraft, Target, find_mentions
+from enrichment._messages import MessageFinder, MessageRequest
 from enrichment._query import QuerySyntaxError, brand_query
 from enrichment._query_ast import Node
 from enrichment._types import SENTIMENT_LABELS, Brand, Mention, Sentiment
@@ -65,10 +70,14 @@ class Enricher:
         brands: Sequence[Brand],
         sentiment: SentimentClassifier,
         max_targets_per_mention: int = DEFAULT_MAX_TARGETS,
+        messages: MessageFinder | None = None,
     ) -> None:
+        """``messages`` finds key messages (step 4 of the module docstring); without
+        it, mentions carry none."""
         if max_targets_per_mention < 1:
             raise ValueError("max_targets_per_mention must be at least 1")
         self._sentiment = sentiment
+        self._messages = messages
         self._max_targets = max_targets_per_mention
         self._brands: tuple[tuple[Brand, Node], ...] = ()
         self.set_brands(brands)
@@ -108,6 +117,9 @@ class Enricher:
                 mentions.append(_mention(draft, probabilities[offset : offset + count]))
                 offset += count
             results.append((document, mentions))
+        if self._messages is not None:
+            by_id = {brand.id: brand for brand, _ in brands}
+            await _find_messages(self._messages, results, by_id)
         return results
 
     def _classify(self, targets: list[Target]) -> list[Probabilities]:
@@ -120,6 +132,27 @@ class Enricher:
                 f"the sentiment classifier returned {len(found)} results for {len(targets)} targets"
             )
         return list(found)
+
+
+async def _find_messages(
+    finder: MessageFinder,
+    results: list[tuple[Document, list[Mention]]],
+    brands: dict[str, Brand],
+) -> None:
+    """Attach key messages to the mentions of brands that have some, in place:
+    one ``MessageFinder.find`` call (one encoder batch) for the whole batch."""
+    wanted = [
+        (n, k, MessageRequest(brands[m.brand_id], document.title, document.text, m.snippets))
+        for n, (document, mentions) in enumerate(results)
+        for k, m in enumerate(mentions)
+        if m.brand_id in brands and brands[m.brand_id].key_messages
+    ]
+    if not wanted:
+        return
+    found = await asyncio.to_thread(finder.find, [r for _, _, r in wanted])
+    for (n, k, _), matches in zip(wanted, found, strict=True):
+        mentions = results[n][1]
+        mentions[k] = dataclasses.replace(mentions[k], messages=matches)
 
 
 def _find(
@@ -137,6 +170,10 @@ def _find(
             text=document.text,
             brands=brands,
             max_targets=max_targets,
+            authors=document.authors,
+            domain=document.domain,
+            language=document.language,
+            country=document.country,
         )
         found.append((document, drafts))
     return found

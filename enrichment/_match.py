@@ -1,7 +1,8 @@
 """The query evaluator: does a document match a query, and where.
 
 A document is tokenized once per field into a ``DocumentIndex``
-(``enrichment._tokens.Tokens`` for the title and the text), and every brand's
+(``enrichment._tokens.Tokens`` for the title, the text and the authors'
+names, with the document's domain, language and country), and every brand's
 query is evaluated against that index: phrases are looked up by their first
 word and compared word by word, never by a regular expression per brand.
 
@@ -10,9 +11,17 @@ Semantics (those of ``enrichment._query_ast``, shared with the stores):
 - A ``Phrase`` matches where its words occur consecutively in one field, at
   word boundaries, ignoring case and Latin accents unless ``case_sensitive``;
   with ``prefix`` its last word only has to start a word of the text. A phrase
-  with no ``field`` looks in the title and the text; ``author``, ``site`` and
-  ``lang`` phrases never match here (a document's title and text are all the
-  evaluator sees).
+  with no ``field`` looks in the title and the text; an ``author`` phrase in
+  the authors' names, taken as one text in order (so a phrase may run from
+  one name into the next, as in the stores).
+- A ``Value`` compares metadata: ``site`` matches the document's domain (less
+  ``www.``) or any domain under it; ``lang`` the language code or a regional
+  form of it; ``country`` the country code; all case-insensitively. A
+  document without that metadata never matches.
+- ``Except`` drops every phrase hit of ``query`` lying inside a hit of
+  ``exclusions`` (in the same field) before ``query`` is evaluated, so
+  ``Apple`` in "apple pie" is not a hit, but an "Apple" elsewhere in the
+  document still is.
 - ``And`` / ``Or`` / ``Not`` are document-level: ``a NOT b`` matches a
   document that contains ``a`` and nowhere ``b``.
 - ``Near`` matches two non-overlapping hits in the same field with at most
@@ -21,8 +30,9 @@ Semantics (those of ``enrichment._query_ast``, shared with the stores):
   ``NEAR(a b, distance)``.
 
 The spans of a ``MatchResult`` are the character ranges of the phrase hits
-that make the document match (hits under a ``Not`` are never spans);
-overlapping spans in a field are merged.
+that make the document match, in the title and text (hits under a ``Not`` and
+hits in the authors' names are never spans); overlapping spans in a field are
+merged.
 """
 
 from __future__ import annotations
@@ -32,13 +42,23 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
-from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
+from enrichment._query_ast import And, Except, Near, Node, Not, Or, Phrase, Value
 from enrichment._tokens import Tokens, exact, fold, words
 
-__all__ = ["DocumentIndex", "MatchField", "MatchResult", "Span", "evaluate", "find_spans"]
+__all__ = [
+    "DocumentIndex",
+    "MatchField",
+    "MatchResult",
+    "Span",
+    "evaluate",
+    "find_spans",
+    "value_matches",
+]
 
 MatchField = Literal["title", "text"]
-MATCH_FIELDS: tuple[MatchField, ...] = ("title", "text")
+SPAN_FIELDS: tuple[MatchField, ...] = ("title", "text")
+_Field = Literal["title", "text", "author"]
+MATCH_FIELDS: tuple[_Field, ...] = ("title", "text", "author")
 
 # Documents whose index ``find_spans`` keeps: matching many brands against one
 # document in a row tokenizes it once. Strings cache their hash, so a hit costs
@@ -66,34 +86,83 @@ class MatchResult:
 
 
 class DocumentIndex:
-    """A document's title and text, tokenized once for any number of queries."""
+    """A document's title, text and authors, tokenized once for any number of
+    queries, with the metadata ``Value`` conditions compare (normalized:
+    lower case, ``www.`` and a trailing dot removed from the domain)."""
 
-    __slots__ = ("text", "title")
+    __slots__ = ("author", "country", "domain", "language", "text", "title")
 
-    def __init__(self, *, title: str, text: str) -> None:
+    def __init__(
+        self,
+        *,
+        title: str,
+        text: str,
+        authors: tuple[str, ...] = (),
+        domain: str = "",
+        language: str | None = None,
+        country: str | None = None,
+    ) -> None:
         self.title = Tokens(title)
         self.text = Tokens(text)
+        self.author = Tokens("\n".join(authors))
+        self.domain = domain.strip().lower().rstrip(".").removeprefix("www.")
+        self.language = (language or "").strip().lower().replace("_", "-")
+        self.country = (country or "").strip().lower()
 
-    def field(self, name: MatchField) -> Tokens:
-        return self.title if name == "title" else self.text
+    def field(self, name: _Field) -> Tokens:
+        if name == "title":
+            return self.title
+        return self.text if name == "text" else self.author
 
 
 @functools.lru_cache(maxsize=_INDEX_CACHE_SIZE)
-def _cached_index(title: str, text: str) -> DocumentIndex:
-    return DocumentIndex(title=title, text=text)
+def _cached_index(
+    title: str,
+    text: str,
+    authors: tuple[str, ...],
+    domain: str,
+    language: str | None,
+    country: str | None,
+) -> DocumentIndex:
+    return DocumentIndex(
+        title=title, text=text, authors=authors, domain=domain, language=language, country=country
+    )
 
 
-def find_spans(node: Node, *, title: str, text: str) -> MatchResult:
-    """Match ``node`` against a document's ``title`` and ``text``."""
-    return evaluate(node, _cached_index(title, text))
+def find_spans(
+    node: Node,
+    *,
+    title: str,
+    text: str,
+    authors: tuple[str, ...] = (),
+    domain: str = "",
+    language: str | None = None,
+    country: str | None = None,
+) -> MatchResult:
+    """Match ``node`` against a document's ``title``, ``text`` and metadata."""
+    return evaluate(node, _cached_index(title, text, tuple(authors), domain, language, country))
 
 
 def evaluate(node: Node, index: DocumentIndex) -> MatchResult:
     """Match ``node`` against an already tokenized document."""
-    matched, hits = _eval(node, index)
+    matched, hits = _eval(node, index, {})
     if not matched:
         return MatchResult(False)
     return MatchResult(True, _merge(index, hits))
+
+
+def value_matches(node: Value, index: DocumentIndex) -> bool:
+    """Whether the document's metadata satisfies ``node`` (see the module docstring)."""
+    want = node.value
+    if node.field == "site":
+        return bool(index.domain) and (index.domain == want or index.domain.endswith("." + want))
+    if node.field == "lang":
+        return bool(index.language) and (
+            index.language == want or index.language.startswith(want + "-")
+        )
+    if node.field == "country":
+        return bool(index.country) and index.country == want
+    raise ValueError(f"unknown metadata field {node.field!r}")
 
 
 # A hit is a range of word indices [start, end) in one field, with the word
@@ -108,20 +177,30 @@ class _Hit:
     parts: tuple[_Range, ...]
 
 
-_Hits = dict[MatchField, list[_Hit]]
+_Hits = dict[_Field, list[_Hit]]
+# Word ranges per field inside which a phrase hit does not count (``Except``).
+_Mask = dict[_Field, list[_Range]]
 
 
-def _eval(node: Node, index: DocumentIndex) -> tuple[bool, _Hits]:
+def _eval(node: Node, index: DocumentIndex, mask: _Mask) -> tuple[bool, _Hits]:
     if isinstance(node, Phrase | Near):
-        hits = _positions(node, index)
+        hits = _positions(node, index, mask)
         return any(hits.values()), hits
+    if isinstance(node, Value):
+        return value_matches(node, index), {}
+    if isinstance(node, Except):
+        excluded = _positions(node.exclusions, index, {})
+        inner: _Mask = {k: list(v) for k, v in mask.items()}
+        for name, found_hits in excluded.items():
+            inner.setdefault(name, []).extend((h.start, h.end) for h in found_hits)
+        return _eval(node.query, index, inner)
     if isinstance(node, Not):
-        matched, _ = _eval(node.child, index)
+        matched, _ = _eval(node.child, index, mask)
         return not matched, {}
     if isinstance(node, And):
         found: _Hits = {}
         for child in sorted(node.children, key=_cost):
-            matched, hits = _eval(child, index)
+            matched, hits = _eval(child, index, mask)
             if not matched:
                 return False, {}
             _extend(found, hits)
@@ -129,7 +208,7 @@ def _eval(node: Node, index: DocumentIndex) -> tuple[bool, _Hits]:
     found = {}
     any_matched = False
     for child in node.children:
-        matched, hits = _eval(child, index)
+        matched, hits = _eval(child, index, mask)
         if matched:
             any_matched = True
             _extend(found, hits)
@@ -138,7 +217,7 @@ def _eval(node: Node, index: DocumentIndex) -> tuple[bool, _Hits]:
 
 def _cost(node: Node) -> int:
     """Evaluation order inside an AND: exclusions and plain phrases before NEARs."""
-    return 0 if isinstance(node, Phrase | Not) else 1
+    return 0 if isinstance(node, Phrase | Not | Value) else 1
 
 
 def _extend(into: _Hits, hits: _Hits) -> None:
@@ -146,20 +225,24 @@ def _extend(into: _Hits, hits: _Hits) -> None:
         into.setdefault(name, []).extend(found)
 
 
-def _positions(node: Node, index: DocumentIndex) -> _Hits:
+def _positions(node: Node, index: DocumentIndex, mask: _Mask) -> _Hits:
     if isinstance(node, Phrase):
         hits: _Hits = {}
         for name in MATCH_FIELDS:
-            if node.field in (None, name) and (found := _phrase_hits(node, index.field(name))):
+            if node.field is None and name == "author":
+                continue  # an unscoped phrase looks in the title and the text
+            if node.field in (None, name) and (
+                found := _unmasked(_phrase_hits(node, index.field(name)), mask.get(name))
+            ):
                 hits[name] = found
         return hits
     if isinstance(node, Or):
         hits = {}
         for child in node.children:
-            _extend(hits, _positions(child, index))
+            _extend(hits, _positions(child, index, mask))
         return hits
     if isinstance(node, Near):
-        left, right = _positions(node.left, index), _positions(node.right, index)
+        left, right = _positions(node.left, index, mask), _positions(node.right, index, mask)
         return {
             name: found
             for name in MATCH_FIELDS
@@ -168,6 +251,13 @@ def _positions(node: Node, index: DocumentIndex) -> _Hits:
             and (found := _near(left[name], right[name], node.distance, node.ordered))
         }
     raise ValueError(f"NEAR operands are phrases, NEARs or ORs of those, not {type(node).__name__}")
+
+
+def _unmasked(hits: list[_Hit], mask: list[_Range] | None) -> list[_Hit]:
+    """The hits not inside one of the ``mask`` ranges."""
+    if not mask:
+        return hits
+    return [h for h in hits if not any(s <= h.start and h.end <= e for s, e in mask)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +325,7 @@ def _near(left: list[_Hit], right: list[_Hit], distance: int, ordered: bool) -> 
 
 def _merge(index: DocumentIndex, hits: _Hits) -> tuple[Span, ...]:
     spans: list[Span] = []
-    for name in MATCH_FIELDS:
+    for name in SPAN_FIELDS:
         tokens = index.field(name)
         ranges = sorted({part for hit in hits.get(name, ()) for part in hit.parts})
         merged: list[list[int]] = []

@@ -81,9 +81,17 @@ def find_mentions(
     text: str,
     brands: Sequence[tuple[Brand, Node]],
     max_targets: int = DEFAULT_MAX_TARGETS,
+    authors: tuple[str, ...] = (),
+    domain: str = "",
+    language: str | None = None,
+    country: str | None = None,
 ) -> list[MentionDraft]:
-    """The mentions of ``brands`` (each with its parsed query) in one document."""
-    index = DocumentIndex(title=title, text=text)
+    """The mentions of ``brands`` (each with its parsed query) in one document;
+    ``authors`` … ``country`` are what ``author:``, ``site:``, ``lang:`` and
+    ``country:`` compare (see ``enrichment._match``)."""
+    index = DocumentIndex(
+        title=title, text=text, authors=authors, domain=domain, language=language, country=country
+    )
     sentences: list[tuple[int, int]] | None = None
     starts: list[int] = []
     drafts = []

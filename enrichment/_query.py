@@ -15,7 +15,7 @@ Grammar (``NEAR`` binds tightest, then ``NOT``, then ``AND``, then ``OR``)::
     near_expr := primary (("NEAR/n" | "ONEAR/n") primary)*
     primary   := [field ":"] ( "(" or_expr ")" | term )
     term      := word ["*"] | '"' words ['*'] '"' | "{" words ["*"] "}"
-    field     := title | text | author | site | lang
+    field     := title | text | author | site | lang | country
 
 - ``word``: any run of characters other than spaces, quotes, braces and
   parentheses; it is cut into words at punctuation, so ``Coca-Cola`` is the
@@ -38,10 +38,14 @@ Grammar (``NEAR`` binds tightest, then ``NOT``, then ``AND``, then ``OR``)::
   between them (1 ≤ n ≤ 100), in either order; ``ONEAR/n`` (or Brandwatch's
   ``NEAR/nf``) wants ``a`` first. Each side is a term, a NEAR, or a
   parenthesized OR of those.
-- ``title:x`` / ``text:x`` limit ``x`` to the title or the body (the default
-  is either); ``title:(a OR b)`` applies the field to every term inside.
-  ``author:``, ``site:`` and ``lang:`` are parsed for the stores; the
-  enrichment matcher never finds them (see ``enrichment._match``).
+- ``title:x`` / ``text:x`` / ``author:x`` limit ``x`` to the title, the
+  body or the authors' names (the default is title or body);
+  ``title:(a OR b)`` applies the field to every term inside.
+- ``site:bbc.co.uk`` (the outlet's domain or a subdomain of it: also
+  ``news.bbc.co.uk``), ``lang:en`` (also ``en-gb``) and ``country:gb`` are
+  conditions on the document's metadata (``Value``), compared
+  case-insensitively; ``site:(a.com OR b.com)`` works, a metadata field
+  beside ``NEAR`` does not.
 
 Every error is a ``QuerySyntaxError`` (a ``ValueError``) whose ``position``
 is the 0-based offset of the problem and whose message says what was
@@ -51,14 +55,16 @@ expected there.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
-from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
+from enrichment._query_ast import And, Except, Near, Node, Not, Or, Phrase, Value
 from enrichment._query_lex import (
     FIELDS,
     KEYWORDS,
     MAX_NEAR,
     MIN_PREFIX,
+    VALUE_FIELDS,
     QuerySyntaxError,
     Tok,
     lex,
@@ -74,6 +80,7 @@ __all__ = [
     "QuerySyntaxError",
     "brand_query",
     "format_query",
+    "parse_exclusion",
     "parse_query",
 ]
 
@@ -82,6 +89,20 @@ MAX_DEPTH = 32
 below it, and it keeps a hostile query from exhausting the parser's stack."""
 
 _TERM_START = frozenset({"TERM", "FIELD", "(", "NOT"})
+
+# What a metadata value may be: a domain (letters of any script, digits,
+# hyphens, dots between labels), a BCP 47-ish language tag, an ISO 3166 code.
+_VALUE_PATTERNS = {
+    "site": (
+        re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*"),
+        "a domain, as in site:bbc.co.uk",
+    ),
+    "lang": (
+        re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*"),
+        "a language code, as in lang:en or lang:pt-br",
+    ),
+    "country": (re.compile(r"[a-z]{2}"), "a two-letter country code, as in country:gb"),
+}
 _TERM = "a word, a \"phrase\" or '('"
 
 
@@ -97,7 +118,53 @@ def parse_query(text: str) -> Node:
 
 
 def brand_query(brand: Brand) -> Node:
-    """The query a brand is matched with: its own, or its name and aliases as phrases."""
+    """The query a brand is matched with: its own, or its name and aliases as phrases.
+
+    ``aliases`` only count when the brand has no ``query`` (a query is the
+    whole definition, as in Brandwatch). ``exclusions`` (each a phrase, or a
+    query that is a phrase, a NEAR or an OR of those) wrap the query in an
+    ``Except``: a hit inside a hit of an exclusion does not count.
+    """
+    base = _base_query(brand)
+    if not brand.exclusions:
+        return base
+    found: list[Node] = []
+    for text in brand.exclusions:
+        node = parse_exclusion(text)
+        found.extend(node.children if isinstance(node, Or) else (node,))
+    return Except(base, found[0] if len(found) == 1 else Or(tuple(found)))
+
+
+def parse_exclusion(text: str) -> Node:
+    """One exclusion of a brand: ``apple pie`` (plain words are a phrase) or a
+    query that is a phrase, a NEAR or an OR of those; raise ``QuerySyntaxError``."""
+    node = parse_query(text)
+    if (
+        isinstance(node, And)
+        and "AND" not in text.split()
+        and all(isinstance(c, Phrase) and c == Phrase(c.words) for c in node.children)
+    ):
+        return Phrase(words(text))  # adjacent plain words: the phrase the user meant
+    if not _positional(node) or _has_value(node):
+        raise syntax_error(
+            0,
+            f"exclusion {text!r} is not a phrase",
+            'a phrase ("apple pie"), a NEAR, or an OR of those',
+        )
+    return node
+
+
+def _has_value(node: Node) -> bool:
+    if isinstance(node, Value):
+        return True
+    if isinstance(node, Or):
+        return any(_has_value(c) for c in node.children)
+    if isinstance(node, Near):
+        return _has_value(node.left) or _has_value(node.right)
+    return False
+
+
+def _base_query(brand: Brand) -> Node:
     if brand.query.strip():
         return parse_query(brand.query)
     phrases: dict[tuple[str, ...], Phrase] = {}
@@ -121,6 +188,7 @@ class _Parser:
         self.toks = lex(text)
         self.i = 0
         self.depth = 0
+        self.value_field: str | None = None  # inside site:, lang: or country:
 
     def peek(self) -> Tok:
         return self.toks[self.i]
@@ -208,6 +276,8 @@ class _Parser:
         if tok.kind == "TERM":
             self.take()
             assert tok.phrase is not None
+            if self.value_field is not None:
+                return _At(_value(self.value_field, tok), tok.pos)
             return _At(tok.phrase, tok.pos)
         if tok.kind == "(":
             self.take()
@@ -225,8 +295,19 @@ class _Parser:
             return inner if isinstance(inner.node, Not) else _At(inner.node, tok.pos)
         if tok.kind == "FIELD":
             self.take()
-            inner = self.primary()
             field = tok.text.rstrip(":")
+            if self.value_field is not None:
+                raise syntax_error(
+                    tok.pos, f"{tok.text!r} inside {self.value_field + ':'!r}", "a value"
+                )
+            if field in VALUE_FIELDS:
+                self.value_field = field
+                try:
+                    inner = self.primary()
+                finally:
+                    self.value_field = None
+                return _At(inner.node, tok.pos)
+            inner = self.primary()
             try:
                 return _At(_with_field(inner.node, field), tok.pos)
             except ValueError as exc:
@@ -246,7 +327,24 @@ def _positional(node: Node) -> bool:
     return isinstance(node, Or) and all(_positional(c) for c in node.children)
 
 
+def _value(field: str, tok: Tok) -> Value:
+    raw = tok.text
+    if raw[:1] in '{"“„”':
+        raw = raw[1:-1]
+    value = raw.strip().lower()
+    if field == "site":
+        value = value.rstrip(".").removeprefix("www.")
+    pattern, expected = _VALUE_PATTERNS[field]
+    if not pattern.fullmatch(value):
+        raise syntax_error(tok.pos, f"{field}:{tok.text}", expected)
+    return Value(field, value)
+
+
 def _with_field(node: Node, field: str) -> Node:
+    if isinstance(node, Value):
+        raise ValueError(f"field {node.field + ':'!r} inside {field + ':'!r}")
+    if isinstance(node, Except):
+        return Except(_with_field(node.query, field), node.exclusions)
     if isinstance(node, Phrase):
         if node.field not in (None, field):
             raise ValueError(f"field {node.field + ':'!r} inside {field + ':'!r}")
@@ -267,6 +365,11 @@ def format_query(node: Node) -> str:
     any ``n`` that ``parse_query`` can return."""
     if isinstance(node, Phrase):
         return _format_phrase(node)
+    if isinstance(node, Value):
+        return f"{node.field}:{node.value}"
+    if isinstance(node, Except):
+        # Not query syntax: an Except comes from a brand's exclusions, not from text.
+        return f"{_group(node.query, Or)} EXCEPT IN ({format_query(node.exclusions)})"
     if isinstance(node, Or):
         return " OR ".join(_group(c, Or) for c in node.children)
     if isinstance(node, And):

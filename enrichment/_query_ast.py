@@ -14,6 +14,16 @@ against a document's text, and each store compiles it to its own search syntax
   query that also has a positive part.
 - ``Near`` matches when its two parts occur within ``distance`` words of each
   other (in that order when ``ordered``).
+- ``Value`` is a condition on a document's metadata, not on its words:
+  ``site`` (the outlet's domain or one of its subdomains), ``lang`` (the
+  language code, or a regional form of it: ``en`` matches ``en-gb``) and
+  ``country`` (the ISO country code); compared case-insensitively. ``value``
+  is normalized by the parser (lower case, no ``www.``, no trailing dot).
+- ``Except`` is ``query`` with the hits inside a hit of ``exclusions`` not
+  counted (a brand's known false friends: ``Apple`` inside ``apple pie``). It
+  is built from a brand's ``exclusions`` (``enrichment.brand_query``), never
+  written in the query language; ``exclusions`` is a ``Phrase``, a ``Near``
+  or an ``Or`` of those.
 """
 
 from __future__ import annotations
@@ -52,4 +62,16 @@ class Near:
     ordered: bool = False
 
 
-Node = Phrase | And | Or | Not | Near
+@dataclass(frozen=True, slots=True)
+class Value:
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Except:
+    query: Node
+    exclusions: Node
+
+
+Node = Phrase | And | Or | Not | Near | Value | Except

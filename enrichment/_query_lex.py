@@ -14,9 +14,15 @@ from typing import Literal
 from enrichment._query_ast import Phrase
 from enrichment._tokens import words
 
-FIELDS: tuple[str, ...] = ("title", "text", "author", "site", "lang")
-"""Field prefixes the parser accepts (``title:``). Only ``title`` and ``text``
-are matched by the evaluator; the others are kept for the stores."""
+TEXT_FIELDS: tuple[str, ...] = ("title", "text", "author")
+"""Fields whose words a phrase is matched against (``author``: the authors' names)."""
+
+VALUE_FIELDS: tuple[str, ...] = ("site", "lang", "country")
+"""Metadata fields: ``site:bbc.co.uk``, ``lang:en``, ``country:gb`` are ``Value``
+conditions on the document's domain, language and country, not phrases."""
+
+FIELDS: tuple[str, ...] = TEXT_FIELDS + VALUE_FIELDS
+"""Field prefixes the parser accepts (``title:``)."""
 
 KEYWORDS = frozenset({"AND", "OR", "NOT", "NEAR", "ONEAR"})
 

@@ -42,6 +42,7 @@ __all__ = [
     "SentimentModel",
     "encode_target",
     "model_inputs",
+    "quantize_linear",
 ]
 
 SHIPPED_MODEL_DIR: Final = Path(__file__).resolve().parent / "models" / "sentiment"
@@ -111,6 +112,28 @@ def default_threads() -> int:
     return max(1, min(available - SPARE_CORES, MAX_THREADS))
 
 
+def _load_pretrained(
+    auto_class: Any, source: str | Path, *, threads: int | None, local_files_only: bool
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """The loading steps ``SentimentModel.load`` and ``SentenceEncoder.load`` share:
+    progress bar off, ``torch.set_num_threads`` (``None``: ``default_threads()``),
+    then the tokenizer and ``auto_class.from_pretrained`` model of ``source`` in
+    float32. Raises ``OSError`` when the model cannot be found."""
+    import torch
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    # A progress bar per load is noise in a service's log (process-wide, like threads).
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+    torch.set_num_threads(threads if threads is not None else default_threads())
+    tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local_files_only)
+    model = auto_class.from_pretrained(
+        str(source), local_files_only=local_files_only, dtype=torch.float32
+    )
+    return model, tokenizer
+
+
 class SentimentModel:
     """A loaded sentiment classifier; build it with ``SentimentModel.load``."""
 
@@ -141,28 +164,33 @@ class SentimentModel:
         batch_size: int = 32,
         max_length: int = 128,
         local_files_only: bool = True,
+        quantize: bool = False,
     ) -> SentimentModel:
         """Load a model: ``None`` is the shipped one; else a local directory or Hub id.
 
         ``threads`` sets ``torch.set_num_threads`` (process-wide); ``None`` is
         ``default_threads()``. Weights are loaded as float32 whatever their
         stored precision: float16 matmuls on CPU are slower, not faster.
+        ``quantize`` converts every linear layer to int8 (``quantize_linear``) and
+        classifies one target per call: 1.9 times the throughput of float32 batches
+        on CPU, for 1.7 points of macro-F1 on NewsMTSC (see ``quantize_linear``).
         Raises ``OSError`` when the model cannot be found (offline, no such
         directory) and ``ValueError`` when its labels are not sentiment labels.
         """
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as transformers_logging
+        from transformers import AutoModelForSequenceClassification
 
-        # A progress bar per load is noise in a service's log (process-wide, like threads).
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
-        torch.set_num_threads(threads if threads is not None else default_threads())
-        source = str(SHIPPED_MODEL_DIR if name_or_path is None else name_or_path)
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, local_files_only=local_files_only, dtype=torch.float32
+        model, tokenizer = _load_pretrained(
+            AutoModelForSequenceClassification,
+            SHIPPED_MODEL_DIR if name_or_path is None else name_or_path,
+            threads=threads,
+            local_files_only=local_files_only,
         )
+        if quantize:
+            model = quantize_linear(model)
+            # int8 activations share one scale per batch, so batch-mates would move a
+            # target's score (by up to 0.09 seen); one target per call keeps every score
+            # a function of its own input, at 113 targets per CPU-second instead of 153.
+            batch_size = 1
         return cls(model, tokenizer, batch_size=batch_size, max_length=max_length)
 
     def predict_proba(self, targets: Sequence[Target]) -> list[tuple[float, float, float]]:
@@ -208,6 +236,39 @@ class SentimentModel:
                 by_label[label] += p
             found.append((by_label["negative"], by_label["neutral"], by_label["positive"]))
         return found
+
+
+def quantize_linear(model: PreTrainedModel) -> PreTrainedModel:
+    """``model`` with int8 weights in every ``Linear`` layer (dynamic quantization,
+    one scale per output channel; activations are quantized on the fly).
+
+    Measured on the shipped model, 2026-11-30, 2 cores, one torch thread, 400-800
+    dev targets timed (``clarion evaluate --quantize`` for the accuracy): float32
+    in batches of 32, 58-67 targets per CPU-second, NewsMTSC dev macro-F1 0.7677,
+    SEntFiN dev 0.8624; int8 in batches of 32, 153-158 per CPU-second, 0.7669 and
+    0.8501, but a target's score then moves with its batch-mates (by up to 0.09);
+    int8 one target per call (what ``load`` does), 113 per CPU-second, 0.7503 and
+    0.8505. Per-output-channel scales lose less than one scale per tensor.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    linear = {
+        name: per_channel_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
+    }
+    with warnings.catch_warnings():
+        # torch.ao's eager-mode quantization is deprecated in favour of torchao, a
+        # package Clarion does not otherwise need; the API is there through torch 2.x.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        quantized: PreTrainedModel = quantize_dynamic(  # type: ignore[no-untyped-call]
+            model, linear, dtype=torch.qint8
+        )
+    return quantized
 
 
 def model_inputs(

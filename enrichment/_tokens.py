@@ -3,6 +3,8 @@
 A *word* is a maximal run of letters, digits and combining marks, in any
 script. Everything else separates words: spaces, punctuation, apostrophes,
 hyphens, underscores, symbols. So ``Apple's`` is ``Apple`` + ``s``,
+and so is an acronym's ``s`` written without an apostrophe (``RILs`` is
+``RIL`` + ``s``: capitals, at least two, then a final lowercase ``s``),
 ``Coca-Cola`` is ``Coca`` + ``Cola``, ``L&T`` is ``L`` + ``T`` and
 ``#Apple`` is ``Apple``. Han, Hiragana and Katakana characters, written
 without spaces between words, are one word each (as Elasticsearch's standard
@@ -30,7 +32,12 @@ from collections.abc import Mapping
 import regex
 
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
-_WORD = regex.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[\p{{L}}\p{{N}}\p{{M}}])+")
+# An acronym with a plural or possessive "s" written without an apostrophe
+# ("RILs", "BHELs", "CEOs"): the capitals are a word and the "s" another, exactly
+# as in "RIL's". Headlines stripped of apostrophes write possessives this way
+# (SEntFiN: "ICICIs provisioning", "GAILs nine LNG ships").
+_ACRONYM_S = r"\p{Lu}{2,}(?=s(?![\p{L}\p{N}\p{M}]))"
+_WORD = regex.compile(rf"{_ACRONYM_S}|[{_CJK}]|(?:(?![{_CJK}])[\p{{L}}\p{{N}}\p{{M}}])+")
 
 # Folded forms of distinct words seen recently; a document repeats most of its
 # words and a corpus shares most of its vocabulary, so a bounded cache pays.

@@ -15,6 +15,7 @@ from enrichment import (
     Or,
     Phrase,
     QuerySyntaxError,
+    Value,
     brand_query,
     format_query,
     parse_query,
@@ -46,7 +47,7 @@ def w(*words: str, **options: object) -> Phrase:
         ("TEXT:apple", w("apple", field="text")),
         ('title:"apple pie"', w("apple", "pie", field="title")),
         ("title:{Apple}", w("Apple", field="title", case_sensitive=True)),
-        ("site:example.com", w("example", "com", field="site")),
+        ("site:example.com", Value("site", "example.com")),
         ("a and b", And((w("a"), w("and"), w("b")))),  # operators are capitals only
         ('"NEAR" OR "AND"', Or((w("NEAR"), w("AND")))),
         ("  apple  ", w("apple")),
@@ -253,7 +254,10 @@ def queries(depth: int) -> st.SearchStrategy[Node]:
     ors = st.lists(inner.filter(lambda n: not isinstance(n, Or)), min_size=2, max_size=3).map(
         lambda c: Or(tuple(c))
     )
-    return st.one_of(positional(2), ands(), ors)
+    values = st.sampled_from(
+        [Value("site", "bbc.co.uk"), Value("lang", "en"), Value("country", "gb")]
+    )
+    return st.one_of(positional(2), ands(), ors, values)
 
 
 @settings(max_examples=300, deadline=None)

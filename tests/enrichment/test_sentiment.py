@@ -200,3 +200,29 @@ def test_label_names(id2label: dict[int, str], expected: list[str]) -> None:
 def test_non_sentiment_labels_are_refused(id2label: dict[int, str] | None) -> None:
     with pytest.raises(ValueError):
         _label_order(id2label)
+
+
+def test_quantized_and_float32_models_agree_on_clear_cases(model: SentimentModel) -> None:
+    """The int8 model (``quantize=True``) gives the float32 one's labels where the
+    float32 model is confident, and classifies one target per call."""
+    import torch
+
+    int8 = SentimentModel.load(batch_size=8, quantize=True)
+    assert (int8.batch_size, model.batch_size) == (1, 8)  # int8 scores never see batch-mates
+    assert [m for m in model._model.modules() if type(m) is torch.nn.Linear]
+    assert not [m for m in int8._model.modules() if type(m) is torch.nn.Linear]
+    targets = [
+        target(SENTENCES[0], "Infosys"),
+        target(SENTENCES[0], "Wipro"),
+        target(SENTENCES[1], "Tata Motors"),
+        target(SENTENCES[4], "Reliance"),
+        target(SENTENCES[5], "HDFC Bank"),
+        target(SENTENCES[6], "Merkel"),
+        target(SENTENCES[6], "Putin"),
+    ]
+    confident = [
+        (t, s.label) for t, s in zip(targets, model.predict(targets), strict=True) if s.score > 0.8
+    ]
+    assert len(confident) >= 4
+    quantized = int8.predict([t for t, _ in confident])
+    assert [s.label for s in quantized] == [label for _, label in confident]
