@@ -1,24 +1,63 @@
 """Clarion's storage and queries: one Store contract, SQLite and Elasticsearch behind it."""
 
+from search._alerts_store import (
+    Alert,
+    AlertRule,
+    AlertRuleType,
+    AlertStore,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    WebhookFormat,
+    WebhookSubscription,
+    alert_store,
+)
 from search._buckets import bucket_start, bucket_starts
+from search._copy import CopyError, CopyStats, copy_store
 from search._es import ElasticsearchStore
 from search._es_client import ElasticsearchBusy, ElasticsearchConfig
 from search._sqlite import SQLiteStore
 from search._store import (
     BucketCount,
+    CountBy,
+    Dimension,
     Interval,
     InvalidCursor,
     MentionFilter,
     MentionHit,
     MentionPage,
+    MentionSort,
+    PullThrough,
     SaveOutcome,
+    StatRow,
     Store,
+    StoredVersion,
     StoreError,
     TemporaryStoreError,
 )
+from search._traffic_store import (
+    TrafficBreakdownBy,
+    TrafficChannel,
+    TrafficEvent,
+    TrafficRow,
+    TrafficSlot,
+    TrafficStore,
+    traffic_store,
+)
 
 __all__ = [
+    "Alert",
+    "AlertRule",
+    "AlertRuleType",
+    "AlertStore",
     "BucketCount",
+    "CopyError",
+    "CopyStats",
+    "CountBy",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryState",
+    "Dimension",
     "ElasticsearchBusy",
     "ElasticsearchConfig",
     "ElasticsearchStore",
@@ -27,11 +66,26 @@ __all__ = [
     "MentionFilter",
     "MentionHit",
     "MentionPage",
+    "MentionSort",
+    "PullThrough",
     "SQLiteStore",
     "SaveOutcome",
+    "StatRow",
     "Store",
     "StoreError",
+    "StoredVersion",
     "TemporaryStoreError",
+    "TrafficBreakdownBy",
+    "TrafficChannel",
+    "TrafficEvent",
+    "TrafficRow",
+    "TrafficSlot",
+    "TrafficStore",
+    "WebhookFormat",
+    "WebhookSubscription",
+    "alert_store",
     "bucket_start",
     "bucket_starts",
+    "copy_store",
+    "traffic_store",
 ]

@@ -1,9 +1,9 @@
 """Time buckets in the caller's time zone (pure): which bucket an instant falls in,
 and which buckets a window covers.
 
-A bucket is a local clock hour, a local calendar day, or a local week that
-starts on Monday at 00:00, all in ``tz``. Bucket starts are aware datetimes in
-``tz``; two starts are equal when they are the same instant.
+A bucket is a local clock hour, a local calendar day, a local week that
+starts on Monday at 00:00, or a local calendar month, all in ``tz``. Bucket
+starts are aware datetimes in ``tz``; two starts are equal when they are the same instant.
 
 Across DST changes the buckets follow the local clock:
 
@@ -39,6 +39,9 @@ _STEP: dict[Interval, timedelta] = {
     "hour": timedelta(hours=1),
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
+    # Past the longest month from its first day: ``_next_start`` lands in the
+    # next month and walks back to its first day.
+    "month": timedelta(days=31),
 }
 _TICK = timedelta(microseconds=1)
 
@@ -53,7 +56,7 @@ def bucket_start(ts: datetime, *, interval: Interval, tz: ZoneInfo) -> datetime:
     if ts.tzinfo is None or ts.utcoffset() is None:
         raise ValueError(f"naive datetime {ts.isoformat()}: times must be timezone-aware")
     if interval not in _STEP:
-        raise ValueError(f"unknown interval {interval!r}: expected hour, day or week")
+        raise ValueError(f"unknown interval {interval!r}: expected hour, day, week or month")
     return _fixed(_resolve(_floor_wall(ts.astimezone(tz), interval), tz), tz)
 
 
@@ -95,6 +98,8 @@ def _floor_wall(local: datetime, interval: Interval) -> datetime:
     day = wall.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
     if interval == "day":
         return day
+    if interval == "month":
+        return day.replace(day=1)
     return day - timedelta(days=day.weekday())
 
 

@@ -16,7 +16,9 @@ both. Where things live: see ``search._es_codec``; how queries are answered:
   write, paid concurrently by every write in flight.
 - **Saving a document** (no multi-document transactions in Elasticsearch):
   its mentions are written first (one bulk: index the new ones, delete the
-  stale ones), the document last, with optimistic concurrency
+  stale ones: those the stored document lists and, found by one search, any
+  other mention of the document, left by a save that stopped before its
+  document was written), the document last, with optimistic concurrency
   (``op_type=create`` for a new one, ``if_seq_no`` for an update). The
   document is the commit point: "unchanged" is only ever answered by a stored
   document, so a save that failed half-way is completed by the next save of
@@ -36,18 +38,31 @@ from zoneinfo import ZoneInfo
 from elasticsearch import AsyncElasticsearch
 
 from crawlers import Document, FeedState, Source
-from enrichment import Brand, Mention
+from enrichment import Brand, Mention, Syndication, SyndicationCandidate
 from search import _es_codec as esc
 from search import _sqlite_codec as codec
+from search._checks import check_counting
+from search._es_alerts import ElasticsearchAlerts, list_bodies
 from search._es_client import ElasticsearchConfig, EsCalls, VersionConflict, connect
+from search._es_maintenance import delete_before, documents_after, stray_mentions
 from search._es_queries import MAX_PAGE_SIZE, mention_counts, search_mentions
 from search._es_schema import drop_months_before, install
+from search._es_stats import mention_stats
+from search._es_syndication import pull_through, syndication_candidates
+from search._es_traffic import ElasticsearchTraffic
 from search._store import (
+    SORT_PREFIX,
     BucketCount,
+    CountBy,
+    Dimension,
     Interval,
     MentionFilter,
     MentionPage,
+    MentionSort,
+    PullThrough,
     SaveOutcome,
+    StatRow,
+    StoredVersion,
     StoreError,
     TemporaryStoreError,
 )
@@ -62,15 +77,12 @@ DEFAULT_INDEX_PREFIX = "clarion"
 # each lost race means another writer saved the same document in between, so
 # three rounds settle any realistic burst of duplicate deliveries.
 _SAVE_ATTEMPTS = 5
-# Page size for listing brands and sources (search_after by id).
-_LIST_PAGE = 1000
 # Ids looked up per request by existing_document_ids: below the default
 # max_result_window (10 000) and a modest request body.
 _IDS_CHUNK = 1000
-_INTERVALS = frozenset({"hour", "day", "week"})
 
 
-class ElasticsearchStore:
+class ElasticsearchStore(ElasticsearchAlerts, ElasticsearchTraffic):
     """``search.Store`` on an Elasticsearch cluster (see the module docstring)."""
 
     def __init__(
@@ -150,24 +162,7 @@ class ElasticsearchStore:
         return str(found["_source"]["body"]) if found.get("found") else None
 
     async def _list(self, kind: str) -> list[str]:
-        calls = self._opened()
-        bodies: list[str] = []
-        after: list[Any] | None = None
-        while True:
-            page = await calls.call(
-                f"list {kind}",
-                calls.client.search,
-                index=esc.config_index(self.prefix, kind),
-                size=_LIST_PAGE,
-                sort=[{"id": "asc"}],
-                query={"match_all": {}},
-                **({"search_after": after} if after is not None else {}),
-            )
-            hits = page["hits"]["hits"]
-            bodies.extend(str(h["_source"]["body"]) for h in hits)
-            if len(hits) < _LIST_PAGE:
-                return bodies
-            after = hits[-1]["sort"]
+        return await list_bodies(self._opened(), kind, esc.config_index(self.prefix, kind))
 
     async def _delete(self, kind: str, key: str) -> bool:
         calls = self._opened()
@@ -218,23 +213,32 @@ class ElasticsearchStore:
 
     # --- documents ------------------------------------------------------------------
 
-    async def save_document(self, document: Document, mentions: Sequence[Mention]) -> SaveOutcome:
+    async def save_document(
+        self,
+        document: Document,
+        mentions: Sequence[Mention],
+        *,
+        syndication: Syndication | None = None,
+    ) -> SaveOutcome:
         """Write ``document`` and its mentions (see the module docstring and the contract).
 
-        ``"unchanged"`` when the stored copy has the same title and text.
+        ``"unchanged"`` when the stored copy has the same title, text and ``updated_at``.
         """
         calls = self._opened()
         brand_ids = sorted({m.brand_id for m in mentions})
-        source = esc.document_source(document, brand_ids)
+        source = esc.document_source(document, brand_ids, syndication)
+        cluster = syndication.cluster_id if syndication is not None else None
         words = (source["title_words"], source["text_words"])
-        bodies = [esc.mention_source(document, m, words) for m in mentions]  # validates first
+        bodies = [  # validates first
+            esc.mention_source(document, m, words, cluster_id=cluster) for m in mentions
+        ]
         index = esc.month_index(self.prefix, "documents", source["counted_us"])
+        alias = codec.alias_id(document)
+        if alias is not None:  # before the document: a crash leaves an alias of nothing
+            await self._put("url-aliases", alias, document.id)
         for _ in range(_SAVE_ATTEMPTS):
             old = await self._stored(calls, document.id, index)
-            if old is not None and (old["_source"]["title"], old["_source"]["text"]) == (
-                document.title,
-                document.text,
-            ):
+            if old is not None and _same_version(old["_source"], document):
                 return "unchanged"
             await self._write_mentions(calls, document.id, source["counted_us"], bodies, old)
             try:
@@ -284,12 +288,19 @@ class ElasticsearchStore:
             mid = esc.mention_id(doc_id, body["brand_id"])
             new_ids.add((index, mid))
             operations += [{"index": {"_index": index, "_id": mid}}, body]
+        stale: set[tuple[str, str]] = set()
         if old is not None:
             old_index = esc.month_index(self.prefix, "mentions", old["_source"]["counted_us"])
-            for brand_id in old["_source"].get("brand_ids") or ():
-                mid = esc.mention_id(doc_id, brand_id)
-                if (old_index, mid) not in new_ids:
-                    operations.append({"delete": {"_index": old_index, "_id": mid}})
+            old_brands = old["_source"].get("brand_ids") or ()
+            stale.update((old_index, esc.mention_id(doc_id, b)) for b in old_brands)
+        # Mentions the stored document does not list: left by a save that stopped
+        # before its document was written (a crash), or by a document never written.
+        keep = {body["brand_id"] for body in bodies}
+        stale.update(
+            await stray_mentions(calls, self.prefix, doc_id, keep=keep, counted_us=counted)
+        )
+        for old_index, mid in sorted(stale - new_ids):
+            operations.append({"delete": {"_index": old_index, "_id": mid}})
         await calls.bulk("save_document: mentions", operations, refresh=self.refresh)
 
     async def _write_document(
@@ -346,6 +357,52 @@ class ElasticsearchStore:
             found.update(str(h["_id"]) for h in page["hits"]["hits"])
         return found
 
+    async def stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
+        """Per chunk of ids: one search of the documents, one of the aliases for the ids
+        not found, one of the documents those aliases name (see ``search.Store``)."""
+        calls = self._opened()
+        unique = list(dict.fromkeys(ids))
+        found: dict[str, StoredVersion] = {}
+        for i in range(0, len(unique), _IDS_CHUNK):
+            chunk = unique[i : i + _IDS_CHUNK]
+            direct = await self._versions(calls, chunk)
+            found.update(direct)
+            missing = [doc_id for doc_id in chunk if doc_id not in direct]
+            if not missing:
+                continue
+            page = await calls.call(
+                "stored_versions: aliases",
+                calls.client.search,
+                index=esc.config_index(self.prefix, "url-aliases"),
+                query={"ids": {"values": missing}},
+                size=len(missing),
+            )
+            targets = {str(h["_id"]): str(h["_source"]["body"]) for h in page["hits"]["hits"]}
+            if not targets:
+                continue
+            versions = await self._versions(calls, sorted(set(targets.values())))
+            for asked, target in targets.items():
+                if target in versions:
+                    found[asked] = versions[target]
+        return found
+
+    async def _versions(self, calls: EsCalls, ids: list[str]) -> dict[str, StoredVersion]:
+        page = await calls.call(
+            "stored_versions",
+            calls.client.search,
+            index=esc.index_pattern(self.prefix, "documents"),
+            query={"ids": {"values": ids}},
+            source=["extra"],
+            size=len(ids),
+        )
+        found: dict[str, StoredVersion] = {}
+        for hit in page["hits"]["hits"]:
+            extra = (hit.get("_source") or {}).get("extra") or {}
+            found[str(hit["_id"])] = StoredVersion(
+                str(hit["_id"]), codec.updated_stamp(extra.get("updated_at"))
+            )
+        return found
+
     async def get_document(self, document_id: str) -> Document | None:
         calls = self._opened()
         page = await calls.call(
@@ -367,20 +424,83 @@ class ElasticsearchStore:
         )
         return int(body["count"])
 
+    async def documents_after(
+        self, after: str | None, *, limit: int
+    ) -> list[tuple[Document, list[Mention]]]:
+        """Up to ``limit`` (1 to ``MAX_PAGE_SIZE``) documents with ids above ``after``,
+        ascending, each with its mentions (see ``search.Store``)."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
+        return await documents_after(self._opened(), self.prefix, after, limit=limit)
+
+    async def delete_before(self, cutoff: datetime) -> int:
+        """Retention: delete what is counted before ``cutoff``; the documents deleted.
+
+        Whole months go as indices, the partial month by query
+        (``search._es_maintenance``).
+        """
+        codec.to_us(cutoff)  # naive instants raise StoreError before anything is deleted
+        return await delete_before(self._opened(), self.prefix, cutoff)
+
     # --- queries --------------------------------------------------------------------
 
     async def mention_counts(
-        self, where: MentionFilter, *, interval: Interval, tz: ZoneInfo
+        self,
+        where: MentionFilter,
+        *,
+        interval: Interval,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
     ) -> list[BucketCount]:
         """Counts per (bucket, brand), sorted by bucket, then brand (``search._es_queries``)."""
-        if interval not in _INTERVALS:
-            raise StoreError(f"unknown interval {interval!r}: expected hour, day or week")
-        return await mention_counts(self._opened(), self.prefix, where, interval=interval, tz=tz)
+        check_counting(interval, count)
+        return await mention_counts(
+            self._opened(), self.prefix, where, interval=interval, tz=tz, count=count
+        )
+
+    async def mention_stats(
+        self,
+        where: MentionFilter,
+        *,
+        group_by: tuple[Dimension, ...],
+        interval: Interval | None = None,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
+    ) -> list[StatRow]:
+        """See ``search.Store.mention_stats``; how: ``search._es_stats``."""
+        check_counting(interval, count)
+        return await mention_stats(
+            self._opened(),
+            self.prefix,
+            where,
+            group_by=group_by,
+            interval=interval,
+            tz=tz,
+            count=count,
+        )
+
+    async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
+        """See ``search.Store`` and ``search._es_syndication``."""
+        if not band_keys:
+            return []
+        return await syndication_candidates(self._opened(), self.prefix, list(band_keys))
+
+    async def pull_through(self, where: MentionFilter) -> PullThrough:
+        """Key-message counts by terms aggregations (``search._es_syndication``)."""
+        if where.query is not None:
+            raise StoreError("pull_through does not take a query filter")
+        return await pull_through(self._opened(), self.prefix, where)
 
     async def search_mentions(
-        self, where: MentionFilter, *, limit: int, cursor: str | None = None
+        self,
+        where: MentionFilter,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        sort: MentionSort = "time",
     ) -> MentionPage:
-        """Mentions newest first; ties by document id, then brand id, both descending.
+        """Mentions in ``sort`` order (``search.MentionSort``; default newest first);
+        ties by document id, then brand id, both descending.
 
         ``limit`` is 1 to ``MAX_PAGE_SIZE`` (else ``StoreError``). A cursor is only
         valid with the filter that issued it (else ``InvalidCursor``).
@@ -388,8 +508,26 @@ class ElasticsearchStore:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
         calls = self._opened()
-        fingerprint = codec.filter_fingerprint(where)
-        after = None if cursor is None else codec.decode_cursor(cursor, fingerprint)
-        hits, last = await search_mentions(calls, self.prefix, where, limit=limit, after=after)
+        if sort not in SORT_PREFIX:
+            raise StoreError(f"unknown sort {sort!r}: expected time, reach or prominence")
+        fingerprint = codec.filter_fingerprint(where, sort)
+        after = (
+            None
+            if cursor is None
+            else codec.decode_cursor(cursor, fingerprint, prefix=SORT_PREFIX[sort])
+        )
+        hits, last = await search_mentions(
+            calls, self.prefix, where, limit=limit, after=after, sort=sort
+        )
         next_cursor = None if last is None else codec.encode_cursor(last, fingerprint)
         return MentionPage(hits, next_cursor)
+
+
+def _same_version(stored: dict[str, Any], document: Document) -> bool:
+    """Title, text and ``extra["updated_at"]`` as stored: a save changes nothing."""
+    extra = stored.get("extra") or {}
+    return (stored["title"], stored["text"], extra.get("updated_at")) == (
+        document.title,
+        document.text,
+        document.extra.get("updated_at"),
+    )

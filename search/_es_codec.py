@@ -29,13 +29,14 @@ falls on a whole second.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from crawlers import Document
-from enrichment import Mention, Sentiment
+from enrichment import Mention, Sentiment, Syndication
 from search._fts import index_text
-from search._sqlite_codec import from_us, to_us
+from search._sqlite_codec import from_us, messages_from_json, messages_json, own_cluster, to_us
 from search._store import MentionHit, StoreError
 
 __all__ = [
@@ -53,7 +54,9 @@ __all__ = [
     "month_suffix",
 ]
 
-CONFIG_KINDS = ("brands", "sources", "feed-states")
+# "url-aliases": the id of another URL a document is known by -> the document's id
+# (``body``), written by ``save_document`` (see ``search.Store``).
+CONFIG_KINDS = ("brands", "sources", "feed-states", "url-aliases")
 
 
 def month_suffix(us: int) -> str:
@@ -87,8 +90,11 @@ def _millis(us: int) -> int:
     return us // 1000
 
 
-def document_source(doc: Document, brand_ids: list[str]) -> dict[str, Any]:
-    """The ``_source`` of ``doc``; ``brand_ids`` are its mentions' brands (to replace them)."""
+def document_source(
+    doc: Document, brand_ids: list[str], syndication: Syndication | None = None
+) -> dict[str, Any]:
+    """The ``_source`` of ``doc``; ``brand_ids`` are its mentions' brands (to replace
+    them); with ``syndication``, its cluster, signature and band keys."""
     published = to_us(doc.published_at) if doc.published_at is not None else None
     counted = counted_us(doc)
     return {
@@ -113,6 +119,9 @@ def document_source(doc: Document, brand_ids: list[str]) -> dict[str, Any]:
         "counted_at": _millis(counted),
         "brand_ids": brand_ids,
         "extra": dict(doc.extra),
+        "cluster_id": syndication.cluster_id if syndication is not None else doc.id,
+        "minhash": list(syndication.signature) if syndication is not None else [],
+        "minhash_bands": list(syndication.band_keys) if syndication is not None else [],
     }
 
 
@@ -138,9 +147,12 @@ def document_from_source(src: dict[str, Any]) -> Document:
     )
 
 
-def mention_source(doc: Document, m: Mention, words: tuple[str, str]) -> dict[str, Any]:
+def mention_source(
+    doc: Document, m: Mention, words: tuple[str, str], *, cluster_id: str | None = None
+) -> dict[str, Any]:
     """A mention's ``_source``, with the document fields copied in; ``words`` are
-    the document's ``(title_words, text_words)``."""
+    the document's ``(title_words, text_words)``; the cluster as in SQLite
+    (``search._sqlite_codec.mention_values``)."""
     if m.document_id != doc.id:
         raise StoreError(f"mention of document {m.document_id!r} saved with document {doc.id!r}")
     counted = counted_us(doc)
@@ -165,8 +177,15 @@ def mention_source(doc: Document, m: Mention, words: tuple[str, str]) -> dict[st
         "tier": doc.tier,
         "audience": doc.audience,
         "language": doc.language,
+        "authors": list(doc.authors),
         "title_words": words[0],
         "text_words": words[1],
+        "cluster_id": m.cluster_id or cluster_id or doc.id,
+        "messages": json.loads(messages_json(m.messages)),
+        "messages_carried": sorted({x.message for x in m.messages if x.stance == "carried"}),
+        "messages_contradicted": sorted(
+            {x.message for x in m.messages if x.stance == "contradicted"}
+        ),
     }
 
 
@@ -180,6 +199,8 @@ def hit_from_source(src: dict[str, Any]) -> MentionHit:
         in_lead=bool(src["in_lead"]),
         count=int(src["count"]),
         spokespeople=tuple(src.get("spokespeople") or ()),
+        cluster_id=own_cluster(src["document_id"], src.get("cluster_id")),
+        messages=messages_from_json(src.get("messages") or []),
     )
     return MentionHit(
         mention=mention,

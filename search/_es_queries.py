@@ -26,6 +26,7 @@ that existed when the previous page was served.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,9 +38,26 @@ from search._buckets import bucket_start
 from search._es_client import EsCalls
 from search._es_query import EsQuery, compile_query
 from search._sqlite_codec import Key
-from search._store import BucketCount, Interval, MentionFilter, MentionHit, StoreError
+from search._store import (
+    BucketCount,
+    CountBy,
+    Interval,
+    MentionFilter,
+    MentionHit,
+    MentionSort,
+    StoreError,
+)
 
-__all__ = ["COMPOSITE_PAGE", "MAX_PAGE_SIZE", "SCAN_BATCH", "mention_counts", "search_mentions"]
+__all__ = [
+    "COMPOSITE_PAGE",
+    "MAX_PAGE_SIZE",
+    "SCAN_BATCH",
+    "bool_query",
+    "composite_buckets",
+    "filters",
+    "mention_counts",
+    "search_mentions",
+]
 
 # The largest page ``search_mentions`` serves (the same as SQLite's): the API
 # asks for at most 200.
@@ -54,7 +72,12 @@ COMPOSITE_PAGE = 2000
 # Document ids per terms filter when counting a post-filtered query: under
 # Elasticsearch's default ``index.max_terms_count`` (65 536).
 _TERMS_CHUNK = 10_000
-_NEWEST_FIRST = [{"counted_us": "desc"}, {"document_id": "desc"}, {"brand_id": "desc"}]
+_TIEBREAK = ("counted_us", "document_id", "brand_id")
+_SORT_FIELDS: dict[MentionSort, tuple[str, ...]] = {
+    "time": _TIEBREAK,
+    "reach": ("audience", *_TIEBREAK),
+    "prominence": ("in_title", "in_lead", "count", *_TIEBREAK),
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -62,7 +85,7 @@ def _compiled(where: MentionFilter) -> EsQuery | None:
     return None if where.query is None else compile_query(where.query)
 
 
-def _filters(where: MentionFilter, compiled: EsQuery | None, *, mentions: bool) -> list[Any]:
+def filters(where: MentionFilter, compiled: EsQuery | None, *, mentions: bool) -> list[Any]:
     """Filter clauses over mentions (or, with ``mentions=False``, documents)."""
     clauses: list[Any] = []
     if mentions and where.brand_ids:
@@ -76,17 +99,31 @@ def _filters(where: MentionFilter, compiled: EsQuery | None, *, mentions: bool) 
         clauses.append({"range": {"counted_us": window}})
     if mentions and where.sentiment is not None:
         clauses.append({"term": {"sentiment": where.sentiment}})
+    if mentions:
+        for name, values in (
+            ("channel", where.channels),
+            ("country", where.countries),
+            ("language", where.languages),
+            ("outlet", where.outlets),
+            ("tier", where.tiers),
+        ):
+            if values:
+                clauses.append({"terms": {name: list(values)}})
     if compiled is not None and compiled.filter is not None:
         clauses.append(compiled.filter)
     return clauses
 
 
-def _query(clauses: list[Any]) -> dict[str, Any]:
+def bool_query(clauses: list[Any]) -> dict[str, Any]:
     return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
 
 
-async def _texts(calls: EsCalls, prefix: str, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """The title and text of each of ``doc_ids`` that is stored."""
+# What the evaluator reads of a candidate document when the query is not exact.
+_MATCH_SOURCE = ["title", "text", "authors", "domain", "language", "country"]
+
+
+async def _texts(calls: EsCalls, prefix: str, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The ``_MATCH_SOURCE`` fields of each of ``doc_ids`` that is stored."""
     if not doc_ids:
         return {}
     page = await calls.call(
@@ -94,12 +131,10 @@ async def _texts(calls: EsCalls, prefix: str, doc_ids: list[str]) -> dict[str, t
         calls.client.search,
         index=esc.index_pattern(prefix, "documents"),
         query={"ids": {"values": doc_ids}},
-        source=["title", "text"],
+        source=_MATCH_SOURCE,
         size=len(doc_ids),
     )
-    return {
-        str(h["_id"]): (h["_source"]["title"], h["_source"]["text"]) for h in page["hits"]["hits"]
-    }
+    return {str(h["_id"]): h["_source"] for h in page["hits"]["hits"]}
 
 
 class _Matcher:
@@ -120,28 +155,56 @@ class _Matcher:
         unseen = [d for d in dict.fromkeys(doc_ids) if d not in self._seen]
         texts = await _texts(calls, prefix, unseen)
         for doc_id in unseen:
-            title, text = texts.get(doc_id, ("", ""))
-            self._seen[doc_id] = find_spans(self._query, title=title, text=text).matched
+            src = texts.get(doc_id, {})
+            self._seen[doc_id] = find_spans(
+                self._query,
+                title=src.get("title") or "",
+                text=src.get("text") or "",
+                authors=tuple(src.get("authors") or ()),
+                domain=src.get("domain") or "",
+                language=src.get("language"),
+                country=src.get("country"),
+            ).matched
         return {d for d in doc_ids if self._seen[d]}
 
 
 async def mention_counts(
-    calls: EsCalls, prefix: str, where: MentionFilter, *, interval: Interval, tz: ZoneInfo
+    calls: EsCalls,
+    prefix: str,
+    where: MentionFilter,
+    *,
+    interval: Interval,
+    tz: ZoneInfo,
+    count: CountBy = "outlet",
 ) -> list[BucketCount]:
-    """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring."""
+    """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring.
+
+    ``count="document"``: a composite aggregation over (brand, cluster) with the
+    earliest counted time of each, folded into buckets here; one composite
+    bucket per cluster, so it reads more than the per-mention count does."""
     compiled = _compiled(where)
     if compiled is not None and compiled.never:
         return []
-    clauses = _filters(where, compiled, mentions=True)
+    clauses = filters(where, compiled, mentions=True)
     totals: Counter[tuple[datetime, str]] = Counter()
     matcher = _Matcher(where.query, compiled)
-    if not matcher.needed:
-        await _aggregate(calls, prefix, clauses, interval, tz, totals)
-    else:
+    chunks: list[list[Any]] = [clauses]
+    if matcher.needed:
         matching = await _matching_documents(calls, prefix, where, compiled, matcher)
-        for i in range(0, len(matching), _TERMS_CHUNK):
-            chunk = {"terms": {"document_id": matching[i : i + _TERMS_CHUNK]}}
-            await _aggregate(calls, prefix, [*clauses, chunk], interval, tz, totals)
+        chunks = [
+            [*clauses, {"terms": {"document_id": matching[i : i + _TERMS_CHUNK]}}]
+            for i in range(0, len(matching), _TERMS_CHUNK)
+        ]
+    if count == "outlet":
+        for chunk in chunks:
+            await _aggregate(calls, prefix, chunk, interval, tz, totals)
+    else:
+        first: dict[tuple[str, str], int] = {}
+        for chunk in chunks:
+            await _first_per_cluster(calls, prefix, chunk, first)
+        for (brand, _), us in first.items():
+            start = bucket_start(_EPOCH + timedelta(microseconds=us), interval=interval, tz=tz)
+            totals[start, brand] += 1
     return [BucketCount(start, brand, n) for (start, brand), n in sorted(totals.items())]
 
 
@@ -160,31 +223,69 @@ async def _aggregate(
         "calendar_interval": interval,
         "time_zone": tz.key,
     }
+    sources = [
+        {"bucket": {"date_histogram": histogram}},
+        {"brand": {"terms": {"field": "brand_id"}}},
+    ]
+    async for b in composite_buckets(calls, prefix, clauses, sources, what="mention_counts"):
+        instant = _EPOCH + timedelta(milliseconds=int(b["key"]["bucket"]))
+        start = bucket_start(instant, interval=interval, tz=tz)
+        totals[start, str(b["key"]["brand"])] += int(b["doc_count"])
+
+
+async def _first_per_cluster(
+    calls: EsCalls, prefix: str, clauses: list[Any], first: dict[tuple[str, str], int]
+) -> None:
+    """The earliest counted time of each (brand, cluster), merged into ``first``."""
+    sources = [
+        {"brand": {"terms": {"field": "brand_id"}}},
+        {"cluster": {"terms": {"field": "cluster_id"}}},
+    ]
+    async for b in composite_buckets(
+        calls,
+        prefix,
+        clauses,
+        sources,
+        {"first": {"min": {"field": "counted_us"}}},
+        what="mention_counts: clusters",
+    ):
+        key = (str(b["key"]["brand"]), str(b["key"]["cluster"]))
+        us = int(b["first"]["value"])
+        first[key] = min(us, first.get(key, us))
+
+
+async def composite_buckets(
+    calls: EsCalls,
+    prefix: str,
+    clauses: list[Any],
+    sources: list[dict[str, Any]],
+    aggs: dict[str, Any] | None = None,
+    *,
+    what: str,
+) -> AsyncIterator[dict[str, Any]]:
+    """Every bucket of a composite aggregation on ``sources`` (with the sub-``aggs``)
+    over the mentions of ``clauses``, paged ``COMPOSITE_PAGE`` at a time by
+    ``after_key``; ``what`` names the calls in errors."""
     after: dict[str, Any] | None = None
     while True:
-        composite: dict[str, Any] = {
-            "size": COMPOSITE_PAGE,
-            "sources": [
-                {"bucket": {"date_histogram": histogram}},
-                {"brand": {"terms": {"field": "brand_id"}}},
-            ],
-        }
+        composite: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
         if after is not None:
             composite["after"] = after
+        agg_body: dict[str, Any] = {"composite": composite}
+        if aggs is not None:
+            agg_body["aggs"] = aggs
         body = await calls.call(
-            "mention_counts",
+            what,
             calls.client.search,
             index=esc.index_pattern(prefix, "mentions"),
             size=0,
-            query=_query(clauses),
-            aggs={"counts": {"composite": composite}},
+            query=bool_query(clauses),
+            aggs={"parts": agg_body},
         )
-        agg = (body.get("aggregations") or {}).get("counts") or {}
-        buckets = agg.get("buckets") or []
+        agg = (body.get("aggregations") or {}).get("parts") or {}
+        buckets: list[dict[str, Any]] = agg.get("buckets") or []
         for b in buckets:
-            instant = _EPOCH + timedelta(milliseconds=int(b["key"]["bucket"]))
-            start = bucket_start(instant, interval=interval, tz=tz)
-            totals[start, str(b["key"]["brand"])] += int(b["doc_count"])
+            yield b
         after = agg.get("after_key")
         if len(buckets) < COMPOSITE_PAGE or after is None:
             return
@@ -198,7 +299,7 @@ async def _matching_documents(
     matcher: _Matcher,
 ) -> list[str]:
     """Ids of the documents in the window that match ``where.query`` exactly."""
-    clauses = _filters(where, compiled, mentions=False)
+    clauses = filters(where, compiled, mentions=False)
     if where.brand_ids:
         clauses.append({"terms": {"brand_ids": list(where.brand_ids)}})
     matching: list[str] = []
@@ -208,7 +309,7 @@ async def _matching_documents(
             "mention_counts: candidates",
             calls.client.search,
             index=esc.index_pattern(prefix, "documents"),
-            query=_query(clauses),
+            query=bool_query(clauses),
             source=False,
             sort=[{"id": "asc"}],
             size=SCAN_BATCH,
@@ -224,16 +325,25 @@ async def _matching_documents(
 
 
 async def search_mentions(
-    calls: EsCalls, prefix: str, where: MentionFilter, *, limit: int, after: Key | None
+    calls: EsCalls,
+    prefix: str,
+    where: MentionFilter,
+    *,
+    limit: int,
+    after: Key | None,
+    sort: MentionSort = "time",
 ) -> tuple[list[MentionHit], Key | None]:
-    """One page of hits newest first, after the key ``after``; and the key to
-    continue from, or ``None`` on the last page."""
+    """One page of hits in ``sort`` order, after the key ``after``; and the key to
+    continue from, or ``None`` on the last page. Keys are built from the stored
+    fields (booleans as 1 / 0), the same values as SQLite's."""
     compiled = _compiled(where)
     if compiled is not None and compiled.never:
         return [], None
-    query = _query(_filters(where, compiled, mentions=True))
+    query = bool_query(filters(where, compiled, mentions=True))
     matcher = _Matcher(where.query, compiled)
     batch = max(limit + 1, SCAN_BATCH) if matcher.needed else limit + 1
+    fields = _SORT_FIELDS[sort]
+    order = [{f: "desc"} for f in fields]
     found: list[dict[str, Any]] = []
     while len(found) <= limit:
         paging: dict[str, Any] = {} if after is None else {"search_after": list(after)}
@@ -242,7 +352,7 @@ async def search_mentions(
             calls.client.search,
             index=esc.index_pattern(prefix, "mentions"),
             query=query,
-            sort=_NEWEST_FIRST,
+            sort=order,
             size=batch,
             **paging,
         )
@@ -255,13 +365,14 @@ async def search_mentions(
                     break
         if len(hits) < batch:
             break
-        after = _key(hits[-1]["_source"])
+        after = _key(hits[-1]["_source"], fields)
     served = found[:limit]
     hits_out = [esc.hit_from_source(src) for src in served]
     if len(found) <= limit:
         return hits_out, None
-    return hits_out, _key(served[-1])
+    return hits_out, _key(served[-1], fields)
 
 
-def _key(src: dict[str, Any]) -> Key:
-    return int(src["counted_us"]), str(src["document_id"]), str(src["brand_id"])
+def _key(src: dict[str, Any], fields: tuple[str, ...]) -> Key:
+    lead = tuple(int(src[f]) for f in fields[:-3])  # booleans as 1 / 0
+    return (*lead, int(src["counted_us"]), str(src["document_id"]), str(src["brand_id"]))

@@ -25,7 +25,11 @@ matching ones. The rules are those of ``search._fts``, shared in
 - case-sensitive phrases match their folded form (a superset);
 - ``NEAR`` over other expressions is the AND of its sides (a superset);
 - a ``NOT`` with nothing positive beside it is a ``bool`` with only
-  ``must_not``, and excludes only what is exact.
+  ``must_not``, and excludes only what is exact;
+- a metadata condition is exact, on the ``domain``, ``language`` and
+  ``country`` keywords both indices hold: ``site:x`` is ``x`` or a
+  ``*.x`` wildcard, ``lang:x`` is ``x`` or the prefix ``x-``, ``country:x`` a
+  term, all case-insensitive.
 
 When ``exact`` is ``False`` the store checks each candidate with
 ``enrichment.find_spans``. A superset is only ever widened: the child of a
@@ -37,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from enrichment._query_ast import Node
+from enrichment._query_ast import Node, Value
 from search._fts import FTS_FIELDS
 from search._query_compile import QueryDialect, Words, compile_node
 
@@ -142,6 +146,25 @@ def _near(
     return _any(clauses), True
 
 
+def _wildcard(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
+def _value(node: Value) -> Dsl:
+    v = node.value
+
+    def term(field: str) -> Dsl:
+        return {"term": {field: {"value": v, "case_insensitive": True}}}
+
+    if node.field == "site":
+        suffix = {"wildcard": {"domain": {"value": "*." + _wildcard(v), "case_insensitive": True}}}
+        return _any([term("domain"), suffix])
+    if node.field == "lang":
+        regional = {"prefix": {"language": {"value": v + "-", "case_insensitive": True}}}
+        return _any([term("language"), regional])
+    return term("country")
+
+
 _QUERY_DSL: QueryDialect[Dsl] = QueryDialect(
-    fields=FTS_FIELDS, phrase=_phrase, all=_all, any=_any, near=_near
+    fields=FTS_FIELDS, phrase=_phrase, all=_all, any=_any, near=_near, value=_value
 )

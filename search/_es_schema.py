@@ -47,6 +47,16 @@ async def install(calls: EsCalls, prefix: str) -> None:
             priority=_TEMPLATE_PRIORITY,
             template={**mapping(kind), "aliases": {f"{prefix}-{kind}": {}}},
         )
+    for kind in TIME_KINDS:
+        # Existing monthly indices get the fields added since they were created
+        # (additive only: a changed field type is refused by Elasticsearch).
+        await calls.call(
+            f"open: mapping {kind}",
+            calls.client.indices.put_mapping,
+            index=esc.index_pattern(prefix, kind),
+            properties=mapping(kind)["mappings"]["properties"],
+            allow_no_indices=True,
+        )
     config = mapping("config")
     for kind in esc.CONFIG_KINDS:
         index = esc.config_index(prefix, kind)

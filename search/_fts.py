@@ -21,6 +21,13 @@ child of a ``NOT`` is used to exclude documents only when it is exact. Those
 rules are shared with Elasticsearch (``search._query_compile``); this module
 says how FTS5 writes each part.
 
+Metadata conditions (``site:``, ``lang:``, ``country:``) are not FTS: the
+ones ANDed at the top of a query (``Acme AND lang:en``, ``site:(a.com OR
+b.com) NOT country:us``) compile exactly to an SQL condition over the
+``documents`` columns (``FtsQuery.sql``); one inside an OR with phrases
+(``Acme OR site:acme.com``) makes the FTS expression inexact, and the
+evaluator decides.
+
 Every phrase is written as an FTS5 string (``"..."``, inner quotes doubled), so
 no text in a query can reach FTS5 as syntax.
 """
@@ -29,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enrichment._query_ast import Node
+from enrichment._query_ast import And, Node, Not, Or, Value
 from enrichment._tokens import fold, words
 from search._query_compile import QueryDialect, Words, compile_node
 
@@ -48,11 +55,15 @@ class FtsQuery:
     candidates (every document is one); ``never`` is ``True`` when no document
     can match; ``exact`` is ``True`` when the rows ``match`` selects are exactly
     the matching documents (otherwise check each with ``find_spans``).
+    ``sql`` (with ``params``) is a condition over the ``documents`` table's
+    columns that matching documents also satisfy (``None``: none).
     """
 
     match: str | None
     exact: bool
     never: bool = False
+    sql: str | None = None
+    params: tuple[str, ...] = ()
 
 
 def index_text(text: str) -> str:
@@ -62,8 +73,53 @@ def index_text(text: str) -> str:
 
 def compile_query(node: Node) -> FtsQuery:
     """Compile ``node`` (see the module docstring for what "exact" means)."""
-    compiled = compile_node(node, _FTS5)
-    return FtsQuery(compiled.expr, exact=compiled.exact, never=compiled.never)
+    conjuncts = node.children if isinstance(node, And) else (node,)
+    metadata = [c for c in conjuncts if _metadata_only(c)]
+    rest = [c for c in conjuncts if not _metadata_only(c)]
+    sql: str | None = None
+    params: list[str] = []
+    if metadata:
+        sql = " AND ".join(_sql(c, params) for c in metadata)
+    if not rest:
+        return FtsQuery(None, exact=True, sql=sql, params=tuple(params))
+    compiled = compile_node(rest[0] if len(rest) == 1 else And(tuple(rest)), _FTS5)
+    return FtsQuery(
+        compiled.expr, exact=compiled.exact, never=compiled.never, sql=sql, params=tuple(params)
+    )
+
+
+def _metadata_only(node: Node) -> bool:
+    if isinstance(node, Value):
+        return True
+    if isinstance(node, Not):
+        return _metadata_only(node.child)
+    if isinstance(node, And | Or):
+        return all(_metadata_only(c) for c in node.children)
+    return False
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _sql(node: Node, params: list[str]) -> str:
+    """``node`` (metadata only) as SQL over ``documents``; never NULL (a missing
+    value fails a condition, so NOT of it holds, as in the evaluator)."""
+    if isinstance(node, Value):
+        v = node.value
+        if node.field == "site":
+            params.extend((v, "%." + _like(v)))
+            return "ifnull(lower(domain) = ? OR lower(domain) LIKE ? ESCAPE '\\', 0)"
+        if node.field == "lang":
+            params.extend((v, _like(v) + "-%"))
+            return "ifnull(lower(language) = ? OR lower(language) LIKE ? ESCAPE '\\', 0)"
+        params.append(v)
+        return "ifnull(lower(country) = ?, 0)"
+    if isinstance(node, Not):
+        return f"NOT ({_sql(node.child, params)})"
+    assert isinstance(node, And | Or), node  # _metadata_only holds
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(_sql(c, params) for c in node.children) + ")"
 
 
 def _quote(phrase: Words) -> str:

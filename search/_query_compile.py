@@ -11,10 +11,14 @@ A node compiles to an expression every matching document satisfies, or to
 with whether the documents it selects are *exactly* the matching ones. The
 rules:
 
-- a phrase on a field the index does not hold matches nothing (exactly); a
-  phrase with no words the index can look for is ``True``, not exact (the
+- a phrase on a field the index does not hold (``author``) is ``True``, not
+  exact, and so is a phrase with no words the index can look for (the
   evaluator decides); a case-sensitive phrase matches its folded form (a
   superset);
+- a metadata ``Value`` (``site:``, ``lang:``, ``country:``) is what the
+  dialect's ``value`` says, or ``True``, not exact, when it cannot say it;
+- an ``Except`` (a brand's exclusions) is its query, not exact: dropping hits
+  inside exclusions can only narrow what matches;
 - an AND is ``False`` as soon as one child is, or one excluded child is
   ``True`` exactly; an OR is ``True`` as soon as one child is;
 - a ``NOT`` excludes only what is exact: excluding a superset would drop
@@ -37,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from enrichment._query_ast import And, Near, Node, Not, Or, Phrase
+from enrichment._query_ast import And, Except, Near, Node, Not, Or, Phrase, Value
 from enrichment._tokens import fold, words
 
 __all__ = ["MAX_NEAR_PAIRS", "Compiled", "QueryDialect", "Words", "compile_node"]
@@ -72,7 +76,10 @@ class QueryDialect(Generic[E]):
     - ``any(parts)``: at least one of ``parts`` (one or more);
     - ``near(left, right, field, distance, ordered)``: both phrases within
       ``distance`` (never negative) words of each other in ``field`` (``None``:
-      any of ``fields``), and whether that is exact.
+      any of ``fields``), and whether that is exact;
+    - ``value(node)``: the exact expression of a metadata condition
+      (``enrichment.Value``, semantics in ``enrichment._match``), or ``None``
+      when the backend cannot say it inside its expressions.
     """
 
     fields: tuple[str, ...]
@@ -80,6 +87,7 @@ class QueryDialect(Generic[E]):
     all: Callable[[list[E], list[E]], E | None]
     any: Callable[[list[E]], E]
     near: Callable[[Words, Words, str | None, int, bool], tuple[E, bool]]
+    value: Callable[[Value], E | None] = lambda _node: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,14 @@ class _Compiler(Generic[E]):
     def compile(self, node: Node) -> tuple[E | bool, bool]:
         if isinstance(node, Phrase):
             return self._phrase(node)
+        if isinstance(node, Value):
+            value = self._d.value(node)
+            if value is None:
+                return True, False
+            return value, True
+        if isinstance(node, Except):
+            expr, _ = self.compile(node.query)
+            return expr, expr is False
         if isinstance(node, And):
             return self._all(node.children)
         if isinstance(node, Or):
@@ -122,7 +138,7 @@ class _Compiler(Generic[E]):
 
     def _phrase(self, phrase: Phrase) -> tuple[E | bool, bool]:
         if phrase.field is not None and phrase.field not in self._d.fields:
-            return False, True
+            return True, False  # a field the index does not hold: the evaluator decides
         tokens = _tokens(phrase)
         if not tokens:
             return True, False  # nothing the index can look for: let the evaluator decide
@@ -195,8 +211,10 @@ class _Compiler(Generic[E]):
         self, left: Phrase, right: Phrase, distance: int, ordered: bool
     ) -> tuple[E | bool, bool]:
         named = {p.field for p in (left, right) if p.field is not None}
-        if not named <= set(self._d.fields) or len(named) > 1:
-            return False, True  # a field the index does not hold, or two different fields
+        if len(named) > 1:
+            return False, True  # two different fields: never in one field
+        if not named <= set(self._d.fields):
+            return True, False  # a field the index does not hold: the evaluator decides
         lw, rw = Words(_tokens(left), left.prefix), Words(_tokens(right), right.prefix)
         if not lw.tokens or not rw.tokens:
             return True, False

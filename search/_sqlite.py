@@ -34,15 +34,18 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from crawlers import Document, FeedState, Source
-from enrichment import Brand, Mention
+from enrichment import Brand, Mention, Syndication, SyndicationCandidate
 from search import _sqlite_codec as codec
+from search._checks import check_counting
 from search._fts import FtsQuery, compile_query, index_text
+from search._sqlite_alerts import SQLiteAlerts
 from search._sqlite_conn import (
     BUSY_TIMEOUT,
     Synchronous,
@@ -52,13 +55,24 @@ from search._sqlite_conn import (
     transaction,
     translate,
 )
+from search._sqlite_maintenance import delete_chunk_before, documents_after
 from search._sqlite_queries import mention_counts, search_mentions
+from search._sqlite_stats import mention_stats
+from search._sqlite_syndication import pull_through, save_syndication, syndication_candidates
+from search._sqlite_traffic import SQLiteTraffic
 from search._store import (
+    SORT_PREFIX,
     BucketCount,
+    CountBy,
+    Dimension,
     Interval,
     MentionFilter,
     MentionPage,
+    MentionSort,
+    PullThrough,
     SaveOutcome,
+    StatRow,
+    StoredVersion,
     StoreError,
 )
 
@@ -71,7 +85,19 @@ READERS = 2
 # The largest page ``search_mentions`` serves: a page is built in memory with
 # its snippets; the API asks for at most 200.
 MAX_PAGE_SIZE = 1000
-_INTERVALS = frozenset({"hour", "day", "week"})
+# Each asked id as a document id (rank 0), then as an alias of one (rank 1).
+_STORED_VERSIONS = """
+SELECT asked, id, updated FROM (
+    SELECT q.value AS asked, d.id AS id, json_extract(d.extra, '$.updated_at') AS updated,
+           0 AS rank
+    FROM json_each(?) AS q JOIN documents AS d ON d.id = q.value
+    UNION ALL
+    SELECT q.value, d.id, json_extract(d.extra, '$.updated_at'), 1
+    FROM json_each(?) AS q
+    JOIN url_aliases AS a ON a.alias_id = q.value
+    JOIN documents AS d ON d.id = a.document_id
+) ORDER BY rank
+"""
 _MENTION_SLOTS = ", ".join("?" * len(codec.MENTION_COLUMNS.split(",")))
 
 T = TypeVar("T")
@@ -88,7 +114,7 @@ class _Open:
     reader_pool: ThreadPoolExecutor
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAlerts, SQLiteTraffic):
     """``search.Store`` in one SQLite file (see the module docstring)."""
 
     def __init__(
@@ -277,25 +303,42 @@ class SQLiteStore:
 
     # --- documents -------------------------------------------------------------------
 
-    async def save_document(self, document: Document, mentions: Sequence[Mention]) -> SaveOutcome:
+    async def save_document(
+        self,
+        document: Document,
+        mentions: Sequence[Mention],
+        *,
+        syndication: Syndication | None = None,
+    ) -> SaveOutcome:
         """Write ``document`` and its mentions in one transaction (see the contract).
 
-        The outcome is decided by comparing title and text with the stored copy:
-        equal means ``"unchanged"`` and nothing is written.
+        The outcome is decided by comparing title, text and ``extra["updated_at"]``
+        with the stored copy: equal means ``"unchanged"`` and nothing is written
+        (but the alias of ``extra["entry_url"]``, see the contract).
         """
         values = codec.document_values(document)
-        rows = [codec.mention_values(document, m) for m in mentions]
+        cluster = syndication.cluster_id if syndication is not None else None
+        rows = [codec.mention_values(document, m, cluster_id=cluster) for m in mentions]
         fts_title, fts_text = index_text(document.title), index_text(document.text)
         placeholders = ", ".join("?" * len(values))
+        alias = codec.alias_id(document)
 
         def save(c: sqlite3.Connection) -> SaveOutcome:
             with transaction(c):
+                if alias is not None:
+                    c.execute(
+                        "INSERT OR REPLACE INTO url_aliases (alias_id, document_id) VALUES (?, ?)",
+                        (alias, document.id),
+                    )
                 old = c.execute(
-                    "SELECT pk, title, text FROM documents WHERE id = ?", (document.id,)
+                    "SELECT pk, title, text, json_extract(extra, '$.updated_at') AS updated_at"
+                    " FROM documents WHERE id = ?",
+                    (document.id,),
                 ).fetchone()
-                if old is not None and (old["title"], old["text"]) == (
+                if old is not None and (old["title"], old["text"], old["updated_at"]) == (
                     document.title,
                     document.text,
+                    document.extra.get("updated_at"),
                 ):
                     return "unchanged"
                 if old is None:
@@ -320,6 +363,7 @@ class SQLiteStore:
                     f"INSERT INTO mentions ({codec.MENTION_COLUMNS}) VALUES ({_MENTION_SLOTS})",
                     [(pk, *row) for row in rows],
                 )
+                save_syndication(c, pk, syndication, replace=old is not None)
                 return "created" if old is None else "updated"
 
         return await self._write(save)
@@ -338,6 +382,23 @@ class SQLiteStore:
             }
         )
 
+    async def stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
+        """One query: each id as a document id, then as an alias (see ``search.Store``)."""
+        if not ids:
+            return {}
+        payload = json.dumps(list(dict.fromkeys(ids)))
+
+        def read(c: sqlite3.Connection) -> dict[str, StoredVersion]:
+            rows = c.execute(_STORED_VERSIONS, (payload, payload)).fetchall()
+            found: dict[str, StoredVersion] = {}
+            for asked, doc_id, updated in rows:  # direct hits sort first and win
+                found.setdefault(
+                    str(asked), StoredVersion(str(doc_id), codec.updated_stamp(updated))
+                )
+            return found
+
+        return await self._read(read)
+
     async def get_document(self, document_id: str) -> Document | None:
         def get(c: sqlite3.Connection) -> Document | None:
             row = c.execute(
@@ -353,35 +414,106 @@ class SQLiteStore:
 
         return await self._read(count)
 
+    async def documents_after(
+        self, after: str | None, *, limit: int
+    ) -> list[tuple[Document, list[Mention]]]:
+        """Up to ``limit`` (1 to ``MAX_PAGE_SIZE``) documents with ids above ``after``,
+        ascending, each with its mentions (see ``search.Store``)."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
+        return await self._read(lambda c: documents_after(c, after, limit=limit))
+
+    async def delete_before(self, cutoff: datetime) -> int:
+        """Retention: delete what is counted before ``cutoff``; the documents deleted.
+
+        In transactions of ``RETENTION_CHUNK`` documents, so writes interleave.
+        """
+        cutoff_us = codec.to_us(cutoff)
+        deleted = 0
+        while True:
+            chunk = await self._write(lambda c: delete_chunk_before(c, cutoff_us))
+            deleted += chunk
+            if chunk == 0:
+                return deleted
+
     # --- queries ---------------------------------------------------------------------
 
     async def mention_counts(
-        self, where: MentionFilter, *, interval: Interval, tz: ZoneInfo
+        self,
+        where: MentionFilter,
+        *,
+        interval: Interval,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
     ) -> list[BucketCount]:
         """Counts per (bucket, brand), sorted by bucket, then brand.
 
         How buckets are computed: see ``search._sqlite_queries``.
         """
-        if interval not in _INTERVALS:
-            raise StoreError(f"unknown interval {interval!r}: expected hour, day or week")
+        check_counting(interval, count)
         fts = _compiled(where)
-        return await self._read(lambda c: mention_counts(c, where, fts, interval=interval, tz=tz))
+        return await self._read(
+            lambda c: mention_counts(c, where, fts, interval=interval, tz=tz, count=count)
+        )
+
+    async def mention_stats(
+        self,
+        where: MentionFilter,
+        *,
+        group_by: tuple[Dimension, ...],
+        interval: Interval | None = None,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
+    ) -> list[StatRow]:
+        """See ``search.Store.mention_stats``; how: ``search._sqlite_stats``."""
+        check_counting(interval, count)
+        fts = _compiled(where)
+        return await self._read(
+            lambda c: mention_stats(
+                c, where, fts, group_by=group_by, interval=interval, tz=tz, count=count
+            )
+        )
+
+    async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
+        """See ``search.Store``: one indexed lookup per key, grouped in SQL."""
+        if not band_keys:
+            return []
+        keys = list(dict.fromkeys(band_keys))
+        return await self._read(lambda c: syndication_candidates(c, keys))
+
+    async def pull_through(self, where: MentionFilter) -> PullThrough:
+        """Key-message counts in SQL (``search._sqlite_syndication``)."""
+        if where.query is not None:
+            raise StoreError("pull_through does not take a query filter")
+        return await self._read(lambda c: pull_through(c, where))
 
     async def search_mentions(
-        self, where: MentionFilter, *, limit: int, cursor: str | None = None
+        self,
+        where: MentionFilter,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        sort: MentionSort = "time",
     ) -> MentionPage:
-        """Mentions newest first; ties by document id, then brand id, both descending.
+        """Mentions in ``sort`` order (``search.MentionSort``; default newest first);
+        ties by document id, then brand id, both descending.
 
         ``limit`` is 1 to ``MAX_PAGE_SIZE`` (else ``StoreError``). A cursor is only
         valid with the filter that issued it (else ``InvalidCursor``).
         """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
-        fingerprint = codec.filter_fingerprint(where)
-        after = None if cursor is None else codec.decode_cursor(cursor, fingerprint)
+        if sort not in SORT_PREFIX:
+            raise StoreError(f"unknown sort {sort!r}: expected time, reach or prominence")
+        fingerprint = codec.filter_fingerprint(where, sort)
+        after = (
+            None
+            if cursor is None
+            else codec.decode_cursor(cursor, fingerprint, prefix=SORT_PREFIX[sort])
+        )
         fts = _compiled(where)
         hits, last = await self._read(
-            lambda c: search_mentions(c, where, fts, limit=limit, after=after)
+            lambda c: search_mentions(c, where, fts, limit=limit, after=after, sort=sort)
         )
         next_cursor = None if last is None else codec.encode_cursor(last, fingerprint)
         return MentionPage(hits, next_cursor)

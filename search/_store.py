@@ -9,9 +9,13 @@ Contract, for every implementation (the suite in ``tests/store_contract`` checks
 - Times going in must be timezone-aware; times coming out are aware UTC.
 - Writes are idempotent. ``save_document`` writes a document and its mentions
   in one atomic step, keyed by ``Document.id``: saving the same document again
-  changes nothing (``"unchanged"``); saving it with a different title or text
-  replaces it and its mentions (``"updated"``). Once ``save_document`` returns,
-  the write survives a crash or restart.
+  changes nothing (``"unchanged"``); saving it with a different title, text or
+  ``extra["updated_at"]`` replaces it and its mentions (``"updated"``). Once
+  ``save_document`` returns, the write survives a crash or restart.
+- A document reached through another URL than its own (``extra["entry_url"]``, the
+  feed's link to a page whose canonical URL gave the id) is recorded under that URL's
+  id too, by every ``save_document`` call (``"unchanged"`` ones included), so that
+  ``stored_versions`` finds it by either id.
 - Queries see every write whose call has returned ("read your writes").
 - A mention counts at its document's ``published_at``, or at ``fetched_at``
   when the publication time is unknown.
@@ -29,11 +33,46 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from crawlers import Document, FeedState, Source
-from enrichment import Brand, Mention, SentimentLabel
+from enrichment import Brand, Mention, SentimentLabel, Syndication, SyndicationCandidate
 from enrichment._query_ast import Node
 
-Interval = Literal["hour", "day", "week"]
+Interval = Literal["hour", "day", "week", "month"]
 SaveOutcome = Literal["created", "updated", "unchanged"]
+MentionSort = Literal["time", "reach", "prominence"]
+"""The orders of ``search_mentions``, each descending and total: ``time``
+(counted time), ``reach`` (the outlet's audience, then time), ``prominence``
+(in the title, then in the lead, then times mentioned, then time); ties by
+document id, then brand id."""
+SORT_PREFIX: dict[MentionSort, int] = {"time": 0, "reach": 1, "prominence": 3}
+"""How many sort values come before (counted_us, document_id, brand_id) in a key."""
+CountBy = Literal["document", "outlet"]
+"""How ``mention_counts`` and ``mention_stats`` count syndicated copies: ``"document"`` once per
+syndication cluster (at the first copy in the filter's window), ``"outlet"``
+once per document (every outlet's copy)."""
+
+Dimension = Literal[
+    "brand", "channel", "country", "language", "tier", "outlet", "cluster", "author", "sentiment"
+]
+"""What ``mention_stats`` can group by (``country`` is the market, ``cluster``
+the syndication cluster's id). ``author`` is many-valued: a mention counts once
+for each of its document's authors, and in the ``None`` group when it has none."""
+DIMENSIONS: tuple[Dimension, ...] = (
+    "brand",
+    "channel",
+    "country",
+    "language",
+    "tier",
+    "outlet",
+    "cluster",
+    "author",
+    "sentiment",
+)
+GroupKey = str | int | None
+
+MAX_SYNDICATION_CANDIDATES = 50
+"""Most candidates ``syndication_candidates`` returns (those sharing most band
+keys first): a wire story reprinted by hundreds of outlets is one cluster, and
+any of its copies is as good a match as all of them."""
 
 
 class StoreError(Exception):
@@ -46,6 +85,19 @@ class TemporaryStoreError(StoreError):
 
 class InvalidCursor(ValueError):
     """A paging cursor that this store did not issue, or that was altered."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """What the crawler needs to know of a stored document before fetching it again.
+
+    ``document_id`` is the id it is stored under (another id than the one asked for
+    when that one is an entry URL's alias); ``updated_at`` is its
+    ``extra["updated_at"]`` (when its source last said it changed), if any.
+    """
+
+    document_id: str
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +113,11 @@ class MentionFilter:
     end: datetime | None = None
     sentiment: SentimentLabel | None = None
     query: Node | None = None
+    channels: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    tiers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,12 +143,52 @@ class MentionPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PullThrough:
+    """Key-message pull-through over some mentions (``Store.pull_through``).
+
+    ``mentions`` is how many mentions the filter covers; ``carried[m]`` /
+    ``contradicted[m]`` how many of them carry / contradict key message ``m``
+    (messages absent from the dict have 0); ``any_carried`` /
+    ``any_contradicted`` how many carry / contradict at least one.
+    """
+
+    mentions: int
+    carried: dict[str, int]
+    contradicted: dict[str, int]
+    any_carried: int
+    any_contradicted: int
+
+
+@dataclass(frozen=True, slots=True)
 class BucketCount:
     """Mentions of one brand in one time bucket; ``start`` is in the caller's zone."""
 
     start: datetime
     brand_id: str
     count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatRow:
+    """Aggregates of one group of ``mention_stats``.
+
+    ``start`` is the bucket's start in the caller's zone (``None`` without an
+    interval); ``key`` holds the group's values in ``group_by`` order (``None``
+    for a document without that field, e.g. no language). ``mentions`` =
+    ``positive + neutral + negative``. ``reach`` is the summed audience: with
+    ``count="outlet"`` each mention's document audience (a mention is one
+    document, one outlet); with ``count="document"`` each unit (see
+    ``Store.mention_stats``) adds the audience of every distinct outlet among its
+    copies once (the largest audience recorded for that outlet).
+    """
+
+    start: datetime | None
+    key: tuple[GroupKey, ...]
+    mentions: int
+    positive: int
+    neutral: int
+    negative: int
+    reach: int
 
 
 class Store(Protocol):
@@ -114,23 +211,100 @@ class Store(Protocol):
 
     # Documents and their mentions.
     async def save_document(
-        self, document: Document, mentions: Sequence[Mention]
-    ) -> SaveOutcome: ...
+        self,
+        document: Document,
+        mentions: Sequence[Mention],
+        *,
+        syndication: Syndication | None = None,
+    ) -> SaveOutcome:
+        """Write the document and its mentions (see the contract). With
+        ``syndication``, also its signature and band keys, and its cluster:
+        each mention's ``cluster_id`` is the mention's own when set, else
+        ``syndication.cluster_id``, else the document id."""
+        ...
+
+    async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
+        """Stored documents sharing at least one of ``band_keys``, with their
+        cluster id and signature; those sharing most keys first (ties by
+        document id), at most ``MAX_SYNDICATION_CANDIDATES``."""
+        ...
+
+    async def pull_through(self, where: MentionFilter) -> PullThrough:
+        """Key-message counts over the mentions of ``where``, aggregated in the
+        store. ``where.query`` is not supported (``StoreError``)."""
+        ...
+
     async def existing_document_ids(self, ids: Sequence[str]) -> set[str]: ...
+    async def stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
+        """For each of ``ids`` naming a stored document, as its id or as an alias (see
+        the contract), its ``StoredVersion``; ids stored under neither are absent.
+        One round trip per backend batch, however many ids."""
+        ...
+
     async def get_document(self, document_id: str) -> Document | None: ...
     async def count_documents(self) -> int: ...
+    async def documents_after(
+        self, after: str | None, *, limit: int
+    ) -> list[tuple[Document, list[Mention]]]:
+        """Up to ``limit`` documents whose id sorts after ``after`` (``None``: from the
+        first), in ascending id order, each with its mentions in ascending brand id
+        order: keyset paging over every document, for copying a store. ``limit`` is
+        1 to 1000 (else ``StoreError``)."""
+        ...
+
+    async def delete_before(self, cutoff: datetime) -> int:
+        """Retention: delete every document counted before ``cutoff`` and its mentions;
+        the number of documents deleted. Safe to repeat and to interrupt (a later
+        call finishes the job)."""
+        ...
 
     # Queries.
     async def mention_counts(
-        self, where: MentionFilter, *, interval: Interval, tz: ZoneInfo
+        self,
+        where: MentionFilter,
+        *,
+        interval: Interval,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
     ) -> list[BucketCount]:
         """Counts per (bucket, brand), buckets aligned to ``interval`` in ``tz``
-        (weeks start on Monday). Buckets with no mention are omitted."""
+        (weeks start on Monday). Buckets with no mention are omitted. With
+        ``count="document"`` a brand's mentions in one syndication cluster count
+        once, in the bucket of the earliest of them that the filter covers."""
+        ...
+
+    async def mention_stats(
+        self,
+        where: MentionFilter,
+        *,
+        group_by: tuple[Dimension, ...],
+        interval: Interval | None = None,
+        tz: ZoneInfo,
+        count: CountBy = "outlet",
+    ) -> list[StatRow]:
+        """Mentions, sentiment counts and reach per group (and per ``interval``
+        bucket in ``tz`` when given), aggregated in the store; groups with no
+        mention are omitted; rows sorted by (start, key) with ``None`` first.
+
+        ``count="outlet"``: every mention counts. ``count="document"``: the unit
+        is a brand's syndication cluster within one group (the same cluster in
+        two channels counts once in each): it counts once, at the earliest of
+        its copies the filter covers, with that copy's sentiment (at equal
+        times, the first label of negative < neutral < positive); a ``brand``
+        dimension is always part of the unit. ``where.query`` must compile
+        exactly on every store or is checked per document, as elsewhere.
+        Unknown dimensions or intervals raise ``StoreError``."""
         ...
 
     async def search_mentions(
-        self, where: MentionFilter, *, limit: int, cursor: str | None = None
+        self,
+        where: MentionFilter,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        sort: MentionSort = "time",
     ) -> MentionPage:
-        """Mentions newest first (ties by document id, then brand id), ``limit``
-        per page; ``next_cursor`` is ``None`` on the last page."""
+        """Mentions in ``sort`` order (see ``MentionSort``; default newest first),
+        ``limit`` per page; ``next_cursor`` is ``None`` on the last page. A cursor
+        issued for another filter or another sort raises ``InvalidCursor``."""
         ...

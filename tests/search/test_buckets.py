@@ -128,7 +128,7 @@ def test_empty_window_and_bad_input() -> None:
     with pytest.raises(ValueError, match="naive"):
         bucket_start(datetime(2026, 1, 1), interval="day", tz=Z)
     with pytest.raises(ValueError, match="interval"):
-        bucket_start(utc(2026, 1, 1), interval="month", tz=Z)  # type: ignore[arg-type]
+        bucket_start(utc(2026, 1, 1), interval="year", tz=Z)  # type: ignore[arg-type]
 
 
 ZONES = [
@@ -166,3 +166,18 @@ def test_buckets_tile_time(ts: datetime, zone: str, interval: Interval) -> None:
         # a day bucket holds one local date; a week starts on a Monday
         days_back = local.weekday() if interval == "week" else 0
         assert begin.date() == local.date() - timedelta(days=days_back)
+
+
+def test_months_in_paris_follow_the_local_calendar() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    # 2026-02-28 23:30Z is March 1 00:30 in Paris.
+    assert bucket_start(utc(2026, 2, 28, 23, 30), interval="month", tz=paris) == datetime(
+        2026, 3, 1, tzinfo=paris
+    )
+    starts = bucket_starts(utc(2026, 1, 15), utc(2026, 4, 2), interval="month", tz=paris)
+    assert [s.isoformat() for s in starts] == [
+        "2026-01-01T00:00:00+01:00",
+        "2026-02-01T00:00:00+01:00",
+        "2026-03-01T00:00:00+01:00",
+        "2026-04-01T00:00:00+02:00",
+    ]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from enrichment import And, Near, Not, Or, Phrase, parse_query
+from enrichment import And, Near, Not, Or, Phrase, Value, parse_query
 from search._es_query import EsQuery, compile_query
 
 
@@ -38,7 +38,26 @@ def test_a_field_limits_the_phrase_and_other_fields_never_match() -> None:
     assert compile_query(Phrase(("acme",), field="title")) == EsQuery(
         mp("title", "acme"), exact=True
     )
-    assert compile_query(Phrase(("acme",), field="site")) == EsQuery(None, exact=True, never=True)
+    # a field the index does not hold (authors): every document, checked by the evaluator
+    assert compile_query(Phrase(("acme",), field="author")) == EsQuery(None, exact=False)
+
+
+def test_metadata_values_are_exact_keyword_queries() -> None:
+    def term(field: str, value: str) -> dict[str, object]:
+        return {"term": {field: {"value": value, "case_insensitive": True}}}
+
+    site = compile_query(Value("site", "bbc.co.uk"))
+    wildcard = {"wildcard": {"domain": {"value": "*.bbc.co.uk", "case_insensitive": True}}}
+    assert site == EsQuery(
+        {"bool": {"should": [term("domain", "bbc.co.uk"), wildcard], "minimum_should_match": 1}},
+        exact=True,
+    )
+    lang = compile_query(Value("lang", "en"))
+    assert lang.filter is not None and lang.exact
+    assert lang.filter["bool"]["should"][1] == {
+        "prefix": {"language": {"value": "en-", "case_insensitive": True}}
+    }
+    assert compile_query(Value("country", "gb")) == EsQuery(term("country", "gb"), exact=True)
 
 
 def test_prefixes() -> None:
@@ -87,18 +106,22 @@ def test_a_not_of_a_superset_is_dropped_and_the_result_is_inexact() -> None:
     assert q == EsQuery(mp("title", "acme"), exact=False)
 
 
+# Two phrases in different fields are never near each other: no document matches.
+NEVER = Near(Phrase(("a",), field="title"), Phrase(("z",), field="text"), 2)
+
+
 def test_a_lone_not_excludes_exactly() -> None:
     assert compile_query(Not(Phrase(("acme",), field="text"))) == EsQuery(
         {"bool": {"must_not": [mp("text", "acme")]}}, exact=True
     )
-    assert compile_query(Not(Phrase(("acme",), field="site"))) == EsQuery(None, exact=True)
+    assert compile_query(Not(NEVER)) == EsQuery(None, exact=True)
 
 
 def test_or_with_a_never_branch_and_and_with_one() -> None:
-    assert compile_query(Or((Phrase(("a",), field="site"), Phrase(("b",), field="text")))) == (
+    assert compile_query(Or((NEVER, Phrase(("b",), field="text")))) == (
         EsQuery(mp("text", "b"), exact=True)
     )
-    assert compile_query(And((Phrase(("a",), field="site"), Phrase(("b",))))).never
+    assert compile_query(And((NEVER, Phrase(("b",))))).never
 
 
 def span_near(clauses: list[object], slop: int, in_order: bool) -> dict[str, object]:

@@ -43,8 +43,10 @@ def test_index_text_holds_clarions_folded_words() -> None:
         ("title:(a1 NEAR/3 b2)", 'title : NEAR("a1" "b2", 3)', True),
         ("a1 ONEAR/3 b2", 'NEAR("a1" "b2", 3)', False),
         ("ac* NEAR/2 acme", 'NEAR("ac"* "acme", 2)', False),  # one word could serve both
-        ("site:example.com", None, True),
+        ("site:example.com", None, True),  # all SQL (FtsQuery.sql), no FTS
         ("title:a1 NEAR/2 text:b2", None, True),
+        ("author:doe", None, False),  # FTS does not hold authors: the evaluator decides
+        ("a1 OR lang:fr", None, False),  # metadata inside an OR: the evaluator decides
     ],
 )
 def test_compiled_forms(query: str, match: str | None, exact: bool) -> None:
@@ -53,10 +55,22 @@ def test_compiled_forms(query: str, match: str | None, exact: bool) -> None:
 
 
 def test_queries_that_can_never_match() -> None:
-    assert compile_query(parse_query("site:example.com")).never
-    assert compile_query(parse_query("a1 AND lang:fr")).never
-    assert not compile_query(parse_query("a1 OR lang:fr")).never
-    assert compile_query(parse_query("a1 OR lang:fr")).match == '"a1"'
+    assert compile_query(parse_query("title:a1 NEAR/2 text:b2")).never
+    assert not compile_query(parse_query("site:example.com")).never
+
+
+def test_top_level_metadata_is_sql() -> None:
+    site = compile_query(parse_query("a1 AND site:example.com NOT lang:fr"))
+    assert (site.match, site.exact) == ('"a1"', True)
+    assert site.sql == (
+        "ifnull(lower(domain) = ? OR lower(domain) LIKE ? ESCAPE '\\', 0) AND "
+        "NOT (ifnull(lower(language) = ? OR lower(language) LIKE ? ESCAPE '\\', 0))"
+    )
+    assert site.params == ("example.com", "%.example.com", "fr", "fr-%")
+    country = compile_query(parse_query("country:(gb OR ie)"))
+    assert (country.match, country.exact, country.params) == (None, True, ("gb", "ie"))
+    assert country.sql == "(ifnull(lower(country) = ?, 0) OR ifnull(lower(country) = ?, 0))"
+    assert compile_query(parse_query("site:my_site.com")).params[1] == "%.my\\_site.com"
 
 
 def test_phrases_without_words_leave_the_decision_to_the_evaluator() -> None:

@@ -153,3 +153,28 @@ async def test_open_and_close_are_idempotent_and_a_store_reopens(make_store: Sto
         assert await store.list_brands() == [GLOBEX]
     finally:
         await store.close()
+
+
+async def test_feed_state_keeps_its_websub_subscription(store: Store) -> None:
+    # Every FeedState field round-trips, times included (in UTC), so that a push
+    # subscription survives a restart with its secret and lease.
+    india = timezone(timedelta(hours=5, minutes=30))
+    state = FeedState(
+        source_id="news",
+        websub_hub="https://hub.example/",
+        websub_topic="https://news.example/feed.xml",
+        websub_callback="https://clarion.example/v1/websub/news",
+        websub_secret="0f" * 32,
+        websub_state="active",
+        websub_requested_at=datetime(2026, 11, 30, 12, 0, 0, 250000, tzinfo=UTC),
+        websub_lease_seconds=864_000,
+        websub_lease_expires_at=datetime(2026, 12, 10, 17, 30, tzinfo=india),
+        websub_failures=2,
+        websub_error="hub answered HTTP 503",
+    )
+    await store.put_feed_state(state)
+    got = await store.get_feed_state("news")
+    assert got == state
+    assert got is not None and got.websub_lease_expires_at is not None
+    assert got.websub_lease_expires_at.utcoffset() == timedelta(0)
+    assert got.websub_lease_expires_at == datetime(2026, 12, 10, 12, 0, tzinfo=UTC)

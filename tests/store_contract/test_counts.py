@@ -246,4 +246,4 @@ async def test_counts_at_fetch_time_when_publication_time_is_unknown(store: Stor
 
 async def test_unknown_interval_is_rejected(store: Store) -> None:
     with pytest.raises(StoreError):
-        await store.mention_counts(ALL, interval="month", tz=UTC)  # type: ignore[arg-type]
+        await store.mention_counts(ALL, interval="year", tz=UTC)  # type: ignore[arg-type]

@@ -165,7 +165,9 @@ QUERIES: list[tuple[str, list[str]]] = [
     ("acme NEAR/1 acme", []),  # one word cannot be both sides
     ("(acme OR globex) NEAR/1 (launch* OR hires)", ["d3", "d4"]),
     ('"initech:"', ["d5", "d3"]),
-    ("site:news.example", []),  # fields the title and text do not have
+    ("site:news.example", ["d6", "d5", "d3", "d2", "d1", "d4"]),  # every document's domain
+    ("site:example", ["d6", "d5", "d3", "d2", "d1", "d4"]),  # news.example is under example
+    ("site:ws.example", []),  # a label, not a string suffix
 ]
 
 

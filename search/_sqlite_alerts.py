@@ -1,0 +1,252 @@
+"""``AlertStore`` on SQLite: the tables of ``migrations/0005_alerts.sql``.
+
+A mixin of ``SQLiteStore``: it runs its statements through the store's writer
+(one thread, so ``record_alert`` and ``record_attempt`` are single transactions)
+and reader pool. Contract: ``search._alerts_store``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from search._alerts_store import (
+    Alert,
+    AlertRule,
+    Delivery,
+    DeliveryAttempt,
+    WebhookSubscription,
+    decode,
+    encode,
+)
+from search._sqlite_codec import to_us
+from search._sqlite_conn import transaction
+
+__all__ = ["SQLiteAlerts"]
+
+T = TypeVar("T")
+
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (id, subscription_id, state, next_attempt_us, created_us, json)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _delivery_row(d: Delivery) -> tuple[str, str, str, int, int, str]:
+    return (
+        d.id,
+        d.subscription_id,
+        d.state,
+        to_us(d.next_attempt_at),
+        to_us(d.created_at),
+        encode(d),
+    )
+
+
+class SQLiteAlerts:
+    """The ``AlertStore`` half of ``SQLiteStore`` (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by SQLiteStore
+
+        async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+            raise NotImplementedError
+
+        async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+            raise NotImplementedError
+
+    # --- configuration rows -----------------------------------------------------------
+
+    async def _put_row(self, table: str, key: str, body: str) -> None:
+        await self._write(
+            lambda c: c.execute(
+                f"INSERT INTO {table} (id, json) VALUES (?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                (key, body),
+            )
+        )
+
+    async def _get_row(self, table: str, key: str) -> str | None:
+        def get(c: sqlite3.Connection) -> str | None:
+            row = c.execute(f"SELECT json FROM {table} WHERE id = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._read(get)
+
+    async def _list_rows(self, table: str) -> list[str]:
+        return await self._read(
+            lambda c: [str(r[0]) for r in c.execute(f"SELECT json FROM {table} ORDER BY id")]
+        )
+
+    async def _delete_row(self, table: str, key: str) -> bool:
+        cursor = await self._write(lambda c: c.execute(f"DELETE FROM {table} WHERE id = ?", (key,)))
+        return cursor.rowcount > 0
+
+    async def put_webhook(self, webhook: WebhookSubscription) -> None:
+        await self._put_row("webhooks", webhook.id, encode(webhook))
+
+    async def get_webhook(self, webhook_id: str) -> WebhookSubscription | None:
+        raw = await self._get_row("webhooks", webhook_id)
+        return None if raw is None else decode(WebhookSubscription, raw)
+
+    async def list_webhooks(self) -> list[WebhookSubscription]:
+        return [decode(WebhookSubscription, raw) for raw in await self._list_rows("webhooks")]
+
+    async def delete_webhook(self, webhook_id: str) -> bool:
+        """Forget the subscription; its deliveries and their log stay."""
+        return await self._delete_row("webhooks", webhook_id)
+
+    async def put_alert_rule(self, rule: AlertRule) -> None:
+        await self._put_row("alert_rules", rule.id, encode(rule))
+
+    async def get_alert_rule(self, rule_id: str) -> AlertRule | None:
+        raw = await self._get_row("alert_rules", rule_id)
+        return None if raw is None else decode(AlertRule, raw)
+
+    async def list_alert_rules(self) -> list[AlertRule]:
+        return [decode(AlertRule, raw) for raw in await self._list_rows("alert_rules")]
+
+    async def delete_alert_rule(self, rule_id: str) -> bool:
+        """Forget the rule; the alerts it raised stay."""
+        return await self._delete_row("alert_rules", rule_id)
+
+    # --- alerts and the outbox ------------------------------------------------------
+
+    async def record_alert(self, alert: Alert, deliveries: Sequence[Delivery]) -> None:
+        """The alert and its deliveries in one transaction (the outbox step)."""
+        alert_row = (
+            alert.id,
+            alert.rule_id,
+            alert.brand_id,
+            to_us(alert.updated_at),
+            encode(alert),
+        )
+        rows = [_delivery_row(d) for d in deliveries]
+
+        def write(c: sqlite3.Connection) -> None:
+            with transaction(c):
+                c.execute(
+                    "INSERT OR REPLACE INTO alerts (id, rule_id, brand_id, updated_us, json)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    alert_row,
+                )
+                c.executemany(_INSERT_DELIVERY + " ON CONFLICT (id) DO NOTHING", rows)
+
+        await self._write(write)
+
+    async def get_alert(self, alert_id: str) -> Alert | None:
+        raw = await self._get_row("alerts", alert_id)
+        return None if raw is None else decode(Alert, raw)
+
+    async def latest_alert(self, rule_id: str) -> Alert | None:
+        def get(c: sqlite3.Connection) -> str | None:
+            row = c.execute(
+                "SELECT json FROM alerts WHERE rule_id = ? ORDER BY updated_us DESC, id DESC"
+                " LIMIT 1",
+                (rule_id,),
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        raw = await self._read(get)
+        return None if raw is None else decode(Alert, raw)
+
+    async def list_alerts(self, *, brand_id: str | None = None, limit: int = 50) -> list[Alert]:
+        def get(c: sqlite3.Connection) -> list[str]:
+            where = "" if brand_id is None else "WHERE brand_id = ?"
+            params: tuple[object, ...] = () if brand_id is None else (brand_id,)
+            return [
+                str(r[0])
+                for r in c.execute(
+                    f"SELECT json FROM alerts {where} ORDER BY updated_us DESC, id DESC LIMIT ?",
+                    (*params, limit),
+                )
+            ]
+
+        return [decode(Alert, raw) for raw in await self._read(get)]
+
+    async def due_deliveries(self, now: datetime, *, limit: int) -> list[Delivery]:
+        now_us = to_us(now)
+
+        def get(c: sqlite3.Connection) -> list[str]:
+            return [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT json FROM deliveries WHERE state = 'pending' AND next_attempt_us <= ?"
+                    " ORDER BY next_attempt_us, id LIMIT ?",
+                    (now_us, limit),
+                )
+            ]
+
+        return [decode(Delivery, raw) for raw in await self._read(get)]
+
+    async def next_due(self) -> datetime | None:
+        def get(c: sqlite3.Connection) -> str | None:
+            row = c.execute(
+                "SELECT json FROM deliveries WHERE state = 'pending'"
+                " ORDER BY next_attempt_us LIMIT 1"
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        raw = await self._read(get)
+        return None if raw is None else decode(Delivery, raw).next_attempt_at
+
+    async def get_delivery(self, delivery_id: str) -> Delivery | None:
+        raw = await self._get_row("deliveries", delivery_id)
+        return None if raw is None else decode(Delivery, raw)
+
+    async def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt | None) -> None:
+        row = _delivery_row(delivery)
+        log = (
+            None
+            if attempt is None
+            else (
+                attempt.id,
+                attempt.delivery_id,
+                to_us(attempt.at),
+                attempt.attempt,
+                encode(attempt),
+            )
+        )
+
+        def write(c: sqlite3.Connection) -> None:
+            with transaction(c):
+                c.execute(
+                    _INSERT_DELIVERY + " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+                    " next_attempt_us = excluded.next_attempt_us, json = excluded.json",
+                    row,
+                )
+                if log is not None:
+                    c.execute(
+                        "INSERT OR REPLACE INTO delivery_attempts (id, delivery_id, at_us,"
+                        " attempt, json) VALUES (?, ?, ?, ?, ?)",
+                        log,
+                    )
+
+        await self._write(write)
+
+    async def deliveries(self, subscription_id: str, *, limit: int = 50) -> list[Delivery]:
+        def get(c: sqlite3.Connection) -> list[str]:
+            return [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT json FROM deliveries WHERE subscription_id = ?"
+                    " ORDER BY created_us DESC, id DESC LIMIT ?",
+                    (subscription_id, limit),
+                )
+            ]
+
+        return [decode(Delivery, raw) for raw in await self._read(get)]
+
+    async def attempts(self, delivery_id: str) -> list[DeliveryAttempt]:
+        def get(c: sqlite3.Connection) -> list[str]:
+            return [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT json FROM delivery_attempts WHERE delivery_id = ?"
+                    " ORDER BY at_us, attempt, id",
+                    (delivery_id,),
+                )
+            ]
+
+        return [decode(DeliveryAttempt, raw) for raw in await self._read(get)]
