@@ -40,7 +40,9 @@ def _peak_mib() -> tuple[float, float]:
     return me, children
 
 
-async def _pipeline(base: str, feeds: int, workers: int, data: Path) -> tuple[int, float, float]:
+async def _pipeline(
+    base: str, feeds: int, workers: int, data: Path, *, quantize: bool
+) -> tuple[int, float, float, dict[str, float]]:
     brands = demo_config("http://unused")["brands"]
     sources = [
         {"id": f"f{i}", "url": f"{base}/f{i}/feed.xml", "outlet": f"Outlet {i}"}
@@ -57,6 +59,7 @@ async def _pipeline(base: str, feeds: int, workers: int, data: Path) -> tuple[in
         per_host_concurrency=64,
         fetch_concurrency=64,
         log_level="warning",
+        model_quantize=quantize,
     )
     runtime = await Runtime.start(settings)
     try:
@@ -67,7 +70,7 @@ async def _pipeline(base: str, feeds: int, workers: int, data: Path) -> tuple[in
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats
     finally:
         await runtime.stop()
-    return created, elapsed, cpu
+    return created, elapsed, cpu, stats.busy
 
 
 def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float]:
@@ -96,12 +99,13 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=3)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
+    parser.add_argument("--quantize", action="store_true", help="int8 sentiment model")
     args = parser.parse_args()
     base, farm = start_farm(feeds=args.feeds, items=args.items)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            created, elapsed, cpu = asyncio.run(
-                _pipeline(base, args.feeds, args.workers, Path(tmp))
+            created, elapsed, cpu, busy = asyncio.run(
+                _pipeline(base, args.feeds, args.workers, Path(tmp), quantize=args.quantize)
             )
     finally:
         farm.terminate()
@@ -110,13 +114,15 @@ def main() -> None:
     rate, x_rate = created / elapsed, extracted / x_elapsed
     print(
         f"command: .venv/bin/python -m bench.ingest --feeds {args.feeds} --items {args.items}"
-        f" --workers {args.workers}"
+        f" --workers {args.workers}{' --quantize' if args.quantize else ''}"
     )
     print(
         f"feeds {args.feeds}, articles {created} (new documents), "
         f"cores {multiprocessing.cpu_count()}"
     )
     print(f"pipeline:        {rate:7.1f} articles/s  ({elapsed:.1f} s wall, {cpu:.1f} s CPU)")
+    steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in busy.items())
+    print(f"busy (wall seconds in each step's calls, summed over concurrent calls): {steps}")
     print(f"peak RSS:        {me:7.0f} MiB main process, {children:.0f} MiB largest child")
     print(f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s)")
     print(f"ratio pipeline / extraction-only: {rate / x_rate:.0%}")

@@ -11,9 +11,15 @@ from fastapi.responses import JSONResponse
 
 from search import Store
 from service._problems import install_problem_handlers, problem
+from service._routes_alerts import alerts_router, webhooks_router
 from service._routes_analyze import router as analyze_router
 from service._routes_config import brands_router, sources_router
+from service._routes_coverage import router as coverage_router
 from service._routes_metrics import router as metrics_router
+from service._routes_opml import router as opml_router
+from service._routes_queries import router as queries_router
+from service._routes_traffic import router as traffic_router
+from service._routes_websub import router as websub_router
 from service._runtime import Runtime
 from service._settings import Settings
 
@@ -41,6 +47,9 @@ async def readyz(request: Request) -> JSONResponse | dict[str, object]:
     failure = runtime.crawl_failure()
     if failure:
         reasons.append(failure)
+    alerting = runtime.alerting.failure() if runtime.alerting is not None else None
+    if alerting:
+        reasons.append(alerting)
     if reasons:
         return problem(503, "Not ready", "; ".join(reasons))
     return {
@@ -64,6 +73,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         runtime = await Runtime.start(settings, store=store)
         if settings.crawl:
             runtime.start_crawling()
+        runtime.start_retention()
+        if runtime.alerting is not None:
+            runtime.alerting.start()  # webhook deliveries and periodic alert checks
         app.state.runtime = runtime
         try:
             yield
@@ -82,7 +94,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_problem_handlers(app)
     app.include_router(health)
     app.include_router(brands_router)
+    app.include_router(opml_router)  # before sources_router: /sources/opml is no id
     app.include_router(sources_router)
     app.include_router(metrics_router)
+    app.include_router(coverage_router)
     app.include_router(analyze_router)
+    app.include_router(queries_router)
+    app.include_router(websub_router)
+    app.include_router(alerts_router)
+    app.include_router(webhooks_router)
+    app.include_router(traffic_router)
     return app

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service._app import create_app
+from service._migrate import Location
 from service._runtime import ConfigFileError, Runtime
 from service._settings import Settings
 
@@ -198,12 +200,15 @@ def train_sentiment(
 def evaluate(
     model: Annotated[str | None, typer.Option(help="model id or path; default: shipped")] = None,
     data: Annotated[Path | None, typer.Option(help="folder with newsmtsc/ and sentfin/")] = None,
+    quantize: Annotated[
+        bool, typer.Option(help="int8 linear layers (CLARION_MODEL_QUANTIZE)")
+    ] = False,
 ) -> None:
     """Print the sentiment model's accuracy on the held-out dev splits."""
     from enrichment import SentimentModel
     from enrichment._train import evaluate_sentiment
 
-    loaded = SentimentModel.load(model)
+    loaded = SentimentModel.load(model, quantize=quantize)
     figures = evaluate_sentiment(loaded, data) if data else evaluate_sentiment(loaded)
     typer.echo(json.dumps(figures, indent=2, default=str))
 
@@ -218,36 +223,33 @@ def sources_import(
     replace: Annotated[bool, typer.Option(help="replace sources whose id exists")] = False,
 ) -> None:
     """Add the feeds of an OPML file as sources (folders become channels where they name one)."""
-    from crawlers import CrawlError, feed_outlines, parse_opml, source_from_outline
+    from crawlers import CrawlError
+    from service._opml_sources import ImportCounts, InvalidOutlines, import_sources
+    from service._opml_sources import sources_from_opml as read_sources
     from service._runtime import make_store
 
     try:
-        outlines = feed_outlines(parse_opml(opml.read_bytes()))
+        sources = read_sources(opml.read_bytes())
     except OSError as exc:
         raise _fail(f"cannot read {opml}: {exc.strerror}") from None
     except CrawlError as exc:
         raise _fail(f"{opml} is not OPML: {exc}") from None
+    except InvalidOutlines as exc:
+        raise _fail(f"{opml} has outlines that are not valid sources: {exc}") from None
     settings = _settings()
 
-    async def run() -> tuple[int, int]:
+    async def run() -> ImportCounts:
         store = make_store(settings)
         await store.open()
-        added = skipped = 0
         try:
-            for outline in outlines:
-                source = source_from_outline(outline)
-                if not replace and await store.get_source(source.id) is not None:
-                    skipped += 1
-                    continue
-                await store.put_source(source)
-                added += 1
+            return await import_sources(store, sources, replace=replace)
         finally:
             await store.close()
-        return added, skipped
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    added, skipped = asyncio.run(run())
-    typer.echo(f"{added} source(s) imported, {skipped} existing left as they were")
+    counts = asyncio.run(run())
+    imported, left = counts.created + counts.updated, counts.unchanged + counts.kept
+    typer.echo(f"{imported} source(s) imported, {left} existing left as they were")
 
 
 @sources_app.command("export")
@@ -257,7 +259,7 @@ def sources_export(
     ] = None,
 ) -> None:
     """Write every source as OPML 2.0 (Clarion's fields kept in clarion:* attributes)."""
-    from crawlers import write_opml
+    from service._opml_sources import export_opml
     from service._runtime import make_store
 
     settings = _settings()
@@ -266,7 +268,7 @@ def sources_export(
         store = make_store(settings)
         await store.open()
         try:
-            return write_opml(await store.list_sources(), title="Clarion sources")
+            return await export_opml(store)
         finally:
             await store.close()
 
@@ -275,6 +277,179 @@ def sources_export(
         sys.stdout.buffer.write(data)
     else:
         out.write_bytes(data)
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="target: sqlite:PATH or http(s)://ES-URL")],
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="source: sqlite:PATH or http(s)://ES-URL; default: CLARION_STORE"
+        ),
+    ] = None,
+    from_prefix: Annotated[
+        str | None, typer.Option(help="index prefix of an Elasticsearch source")
+    ] = None,
+    to_prefix: Annotated[
+        str | None, typer.Option(help="index prefix of an Elasticsearch target")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="documents per batch")] = 500,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="checkpoint file; default: one per copy in CLARION_DATA_DIR")
+    ] = None,
+    stop_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Copy brands, sources, feed states, documents and mentions into another store.
+
+    Resumable: an interrupted run continues after the last batch it finished.
+    Idempotent: documents already in the target are left as they are.
+    """
+    from service._migrate import LocationError, configured_location, parse_location
+
+    settings = _settings()
+    try:
+        source = (
+            configured_location(settings)
+            if from_ is None
+            else parse_location(from_, settings, prefix=from_prefix)
+        )
+        target = parse_location(to, settings, prefix=to_prefix)
+    except LocationError as exc:
+        raise _fail(str(exc)) from None
+    _copy(settings, source, target, batch, checkpoint, stop_after_batches)
+
+
+@app.command()
+def reindex(
+    prefix: Annotated[str, typer.Option(help="index prefix of the new index set")],
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="documents per batch")] = 500,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="checkpoint file; default: one per copy in CLARION_DATA_DIR")
+    ] = None,
+    stop_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Rebuild the Elasticsearch indices with this version's mappings, under a new prefix.
+
+    Copies the configured cluster's indices (CLARION_ES_INDEX_PREFIX) into new ones
+    named PREFIX-*, resumably; the old ones are left untouched. Then set
+    CLARION_ES_INDEX_PREFIX=PREFIX, restart, and delete the old indices when satisfied.
+    """
+    from service._migrate import LocationError, configured_location, parse_location
+
+    settings = _settings()
+    if settings.store != "elasticsearch" or settings.es_url is None:
+        raise _fail("reindex needs CLARION_STORE=elasticsearch (use migrate for SQLite)")
+    if prefix == settings.es_index_prefix:
+        raise _fail(f"--prefix {prefix!r} is the current CLARION_ES_INDEX_PREFIX: pick a new one")
+    try:
+        target = parse_location(settings.es_url, settings, prefix=prefix)
+    except LocationError as exc:
+        raise _fail(str(exc)) from None
+    _copy(settings, configured_location(settings), target, batch, checkpoint, stop_after_batches)
+    typer.echo(
+        f"next: set CLARION_ES_INDEX_PREFIX={prefix}, restart Clarion, then delete the "
+        f"{settings.es_index_prefix}-* indices when satisfied",
+        err=True,
+    )
+
+
+def _copy(
+    settings: Settings,
+    source: Location,
+    target: Location,
+    batch: int,
+    checkpoint: Path | None,
+    stop_after_batches: int | None,
+) -> None:
+    from search import CopyError, StoreError, copy_store
+    from service._migrate import checkpoint_path
+
+    if source.name == target.name:
+        raise _fail(f"source and target are the same store ({source.name})")
+    identity = f"{source.name} -> {target.name}"
+    path = checkpoint or checkpoint_path(settings, identity)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _configure_logging("warning")
+
+    async def run() -> dict[str, Any]:
+        src, dst = source.store(), target.store()
+        await src.open()
+        try:
+            await dst.open()
+            try:
+                total = await src.count_documents()
+                with typer.progressbar(length=total, label="documents", file=sys.stderr) as bar:
+
+                    def advance(done: int) -> None:
+                        bar.update(done - bar.pos)
+
+                    stats = await copy_store(
+                        src,
+                        dst,
+                        checkpoint=path,
+                        identity=identity,
+                        batch=batch,
+                        on_batch=advance,
+                        stop_after_batches=stop_after_batches,
+                    )
+            finally:
+                await dst.close()
+        finally:
+            await src.close()
+        return {
+            "from": source.name,
+            "to": target.name,
+            "complete": stats.complete,
+            "checkpoint": None if stats.complete else str(path),
+            "resumed_after": stats.resumed_after,
+            "brands": stats.brands,
+            "sources": stats.sources,
+            "feed_states": stats.feed_states,
+            "documents": dict(stats.documents),
+            "mentions": stats.mentions,
+        }
+
+    try:
+        report = asyncio.run(run())
+    except (CopyError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(report, indent=2))
+
+
+@app.command()
+def retention(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="keep this many days [CLARION_RETENTION_DAYS]")
+    ] = None,
+) -> None:
+    """Delete documents and mentions counted more than DAYS days ago, now."""
+    from search import StoreError
+    from service._retention import apply_retention, retention_cutoff
+    from service._runtime import make_store
+
+    settings = _settings(retention_days=days)
+    keep = settings.retention_days
+    if keep is None:
+        raise _fail("nothing to do: pass --days or set CLARION_RETENTION_DAYS")
+    _configure_logging(settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    cutoff = retention_cutoff(keep, now=now)
+
+    async def run() -> int:
+        store = make_store(settings)
+        await store.open()
+        try:
+            return await apply_retention(store, keep, now=now)
+        finally:
+            await store.close()
+
+    try:
+        deleted = asyncio.run(run())
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "documents_deleted": deleted}))
 
 
 def _check_config(settings: Settings) -> None:

@@ -4,22 +4,34 @@ Each stage is an async function reading one bounded queue and writing the next;
 ``IngestPipeline._run`` is the one place that wires them, inside a task group.
 A full queue blocks the stage before it, so a slow stage slows the crawl instead
 of filling memory. Extraction (CPU-bound) runs in a process pool; sentiment
-inference runs in a thread, batched, inside the ``Enricher``.
+inference runs in a thread, batched, inside the ``Enricher``. Before a document is
+stored, its MinHash sketch finds earlier near-duplicates in the store
+(``Store.syndication_candidates``) and it joins their syndication cluster.
 
 Nothing is lost or doubled across a crash: a document and its mentions are
 written in one step, entries already stored are skipped before their page is
 fetched, and a source's ETag / Last-Modified are saved only once every new
 entry of the poll that returned them has been stored (or failed for good). A
 poll cut short by a crash is therefore repeated in full on the next start.
+
+An entry already stored is fetched again only when the feed dates it later than
+the stored copy (``service._documents.is_update``): the store answers for a whole
+poll in one ``stored_versions`` call, by entry URL or by the alias a canonical URL
+left. Social sources (``kind="social"``) are polled by their adapter and their
+posts stored as they came, without a page fetch; their cursor is saved like the
+validators. With several crawler processes on one store, each polls only the
+sources its ``Shard`` owns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +39,7 @@ from typing import Any
 
 from crawlers import (
     CrawlError,
+    Document,
     Extracted,
     FeedEntry,
     FeedState,
@@ -34,6 +47,7 @@ from crawlers import (
     FetchError,
     PermanentFetchError,
     PollResult,
+    Shard,
     Source,
     backoff_after_failure,
     disable_reason,
@@ -44,15 +58,21 @@ from crawlers import (
     record_failure,
     record_success,
 )
-from enrichment import Enricher
-from search import Store
-from service._documents import build_document
+from crawlers.social import SocialPost
+from enrichment import Enricher, Mention, Syndication
+from enrichment._syndication import assign_cluster, sketch
+from search import SaveOutcome, Store
+from service._documents import build_document, is_update
+from service._social import SocialPoll, poll_social_source
 
 log = logging.getLogger("clarion.pipeline")
 
 # Documents enriched together: one sentiment-model call per batch amortises the
 # model's per-call cost; 16 pages keep the latency of one batch under a second or so.
 ENRICH_BATCH = 16
+# Enriched batches waiting to be saved: one is saved while the next is enriched;
+# more would only hold finished work in memory.
+SAVE_QUEUE = 2
 # The scheduler wakes at least this often to pick up new or re-enabled sources, and
 # never more often than MIN_TICK (a busy loop would only re-read the source list).
 SCHEDULER_TICK = 5.0
@@ -67,16 +87,28 @@ class PipelineStats:
     polls_not_modified: int = 0
     poll_errors: int = 0
     entries_new: int = 0
+    entries_updated: int = 0  # stored entries the feed dates later: fetched again
     pages_fetched: int = 0
     page_errors: int = 0
     extract_empty: int = 0
     extract_errors: int = 0
     documents: dict[str, int] = field(default_factory=dict)  # by save outcome
     errors_by_class: dict[str, int] = field(default_factory=dict)
+    # Seconds each step spent on its calls (wall time, summed over concurrent calls):
+    # "fetch", "extract" (waiting for the pool), "enrich", "syndication", "store".
+    busy: dict[str, float] = field(default_factory=dict)
 
     def count_error(self, exc: BaseException) -> None:
         name = type(exc).__name__
         self.errors_by_class[name] = self.errors_by_class.get(name, 0) + 1
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.busy[step] = self.busy.get(step, 0.0) + time.perf_counter() - began
 
 
 @dataclass(eq=False)
@@ -87,17 +119,41 @@ class _Poll:
     result: PollResult
     pending: int
     incomplete: bool = False  # an entry failed transiently: keep the old validators
+    cursor: str | None = None  # a social adapter's cursor, saved with the validators
+    pushed: bool = False  # entries a WebSub hub pushed: no validators, no poll to finish
 
 
 @dataclass(eq=False)
 class _Item:
     poll: _Poll
     entry: FeedEntry
+    post: SocialPost | None = None  # a social post: stored as it is, no page fetch
     html: bytes | None = None
     page: Extracted | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _EnrichedItem:
+    item: _Item
+    document: Document
+    mentions: list[Mention]
+    signature: tuple[int, ...]  # the MinHash signature (enrichment._syndication.sketch)
+    keys: tuple[int, ...]  # its LSH band keys
+
+
+_Enriched = list[_EnrichedItem]
+
 _DONE: Any = object()  # end-of-stream marker between stages
+
+# Awaited after each successful poll, before its entries are queued (source, result,
+# the state read before it, the interval chosen); returns the seconds until the next
+# poll: that interval, or a longer one (a source with WebSub push needs only a slow
+# safety poll). See ``service/_websub.py``.
+PollListener = Callable[[Source, PollResult, FeedState | None, float], Awaitable[float]]
+
+# Awaited after each stored batch with each document, its mentions and the save's
+# outcome: alert rules that judge single documents run here (``service/_alerts.py``).
+StoredListener = Callable[[list[tuple[Document, list[Mention], SaveOutcome]]], Awaitable[None]]
 
 
 class IngestPipeline:
@@ -118,7 +174,11 @@ class IngestPipeline:
         max_poll_interval: float,
         max_failures: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        poll_listener: PollListener | None = None,
+        shard: Shard | None = None,
+        on_stored: StoredListener | None = None,
     ) -> None:
+        """``shard``: poll only the sources it owns (default: every source)."""
         self._store = store
         self._enricher = enricher
         self._fetcher = fetcher
@@ -133,6 +193,9 @@ class IngestPipeline:
         self._due: dict[str, datetime] = {}  # source id -> when it is next polled
         self._intervals: dict[str, float] = {}  # source id -> its current poll interval
         self._clock = clock
+        self._poll_listener = poll_listener
+        self._shard = shard or Shard(0, 1)
+        self._on_stored = on_stored
         self._in_flight: set[str] = set()  # document ids queued but not stored yet
         self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
@@ -151,6 +214,7 @@ class IngestPipeline:
         to_fetch: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         to_extract: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         to_store: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
+        to_save: asyncio.Queue[Any] = asyncio.Queue(SAVE_QUEUE)
         async with asyncio.TaskGroup() as group:
             group.create_task(self._poller(to_fetch, forever=forever))
             group.create_task(
@@ -159,7 +223,8 @@ class IngestPipeline:
             group.create_task(
                 self._stage(self._extract, to_extract, to_store, self._extract_concurrency)
             )
-            group.create_task(self._storer(to_store))
+            group.create_task(self._enricher_stage(to_store, to_save))
+            group.create_task(self._saver(to_save))
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -175,7 +240,11 @@ class IngestPipeline:
         async with asyncio.TaskGroup() as polls:
             while True:
                 now = self._clock()
-                sources = [s for s in await self._store.list_sources() if s.enabled]
+                sources = [
+                    s
+                    for s in await self._store.list_sources()
+                    if s.enabled and self._shard.owns(s.id)
+                ]
                 for source in sources:
                     not_due = forever and due.get(source.id, now) > now  # once: poll all
                     if source.id in self._polling or not_due:
@@ -219,8 +288,13 @@ class IngestPipeline:
         if state is not None and state.disabled_reason:
             return self._max_poll_interval  # looked at again when re-enabled (poll_soon)
         self.stats.polls += 1
+        social: SocialPoll | None = None
         try:
-            result = await poll_source(self._fetcher, source, state)
+            if source.kind == "social":
+                social = await poll_social_source(self._fetcher, source, state)
+                result = social.result
+            else:
+                result = await poll_source(self._fetcher, source, state)
         except CrawlError as exc:  # fetch failures and feeds that do not parse
             return await self._poll_failed(source, state, exc)
         if result.not_modified:
@@ -234,17 +308,25 @@ class IngestPipeline:
             maximum=max(self._poll_interval, self._max_poll_interval),
         )
         self._intervals[source.id] = interval
+        if self._poll_listener is not None:
+            interval = await self._poll_listener(source, result, state, interval)
         urls = {document_id(e.url): e for e in result.entries}
-        fresh = set(urls) - self._in_flight
-        fresh -= await self._store.existing_document_ids(sorted(fresh))
-        poll = _Poll(source=source, result=result, pending=len(fresh))
+        candidates = set(urls) - self._in_flight
+        stored = await self._store.stored_versions(sorted(candidates))
+        fresh = {i for i in candidates if i not in stored}
+        updated = {i for i in candidates - fresh if is_update(urls[i], stored[i])}
+        cursor = social.cursor if social is not None else None
+        poll = _Poll(source=source, result=result, pending=len(fresh | updated), cursor=cursor)
         self.stats.entries_new += len(fresh)
-        if not fresh:
+        self.stats.entries_updated += len(updated)
+        if not poll.pending:
             await self._finish_poll(poll)
             return interval
-        self._in_flight |= fresh
-        for doc_id in sorted(fresh):
-            await out.put(_Item(poll=poll, entry=urls[doc_id]))
+        self._in_flight |= fresh | updated
+        for doc_id in sorted(fresh | updated):
+            entry = urls[doc_id]
+            post = social.posts.get(entry.url) if social is not None else None
+            await out.put(_Item(poll=poll, entry=entry, post=post))
         return interval
 
     async def _poll_failed(self, source: Source, state: FeedState | None, exc: Exception) -> float:
@@ -268,8 +350,11 @@ class IngestPipeline:
         )
 
     async def _fetch(self, item: _Item) -> _Item | None:
+        if item.post is not None:
+            return item  # the post's text came with the poll
         try:
-            result = await self._fetcher.get(item.entry.url, respect_robots=True)
+            with self.stats.timed("fetch"):
+                result = await self._fetcher.get(item.entry.url, respect_robots=True)
         except PermanentFetchError as exc:
             # The page is gone, refused, or robots.txt disallows it: keep what the feed said.
             self.stats.page_errors += 1
@@ -289,9 +374,11 @@ class IngestPipeline:
         if item.html is not None:
             loop = asyncio.get_running_loop()
             try:
-                item.page = await loop.run_in_executor(
-                    self._pool, functools.partial(extract_article, item.html, url=item.entry.url)
-                )
+                with self.stats.timed("extract"):
+                    item.page = await loop.run_in_executor(
+                        self._pool,
+                        functools.partial(extract_article, item.html, url=item.entry.url),
+                    )
             except Exception as exc:  # a page that breaks the extractor is no page
                 self.stats.extract_errors += 1
                 self.stats.count_error(exc)
@@ -301,7 +388,9 @@ class IngestPipeline:
                 self.stats.extract_empty += 1
         return item
 
-    async def _storer(self, inbox: asyncio.Queue[Any]) -> None:
+    async def _enricher_stage(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        """Enrich what is ready, up to ``ENRICH_BATCH`` items at once, while the
+        ``_saver`` saves the batch before."""
         while True:
             batch = [await inbox.get()]
             while len(batch) < ENRICH_BATCH and not inbox.empty():
@@ -309,21 +398,104 @@ class IngestPipeline:
             done = batch[-1] is _DONE
             items: list[_Item] = [i for i in batch if i is not _DONE]
             if items:
-                await self._store_batch(items)
+                await out.put(await self._enrich_batch(items))
             if done:
+                await out.put(_DONE)
                 return
 
+    async def _saver(self, inbox: asyncio.Queue[Any]) -> None:
+        while (batch := await inbox.get()) is not _DONE:
+            await self._save_batch(batch)
+
     async def _store_batch(self, items: list[_Item]) -> None:
+        await self._save_batch(await self._enrich_batch(items))
+
+    async def _enrich_batch(self, items: list[_Item]) -> _Enriched:
         now = self._clock()
         documents = [
-            build_document(source=i.poll.source, entry=i.entry, page=i.page, fetched_at=now)
+            i.post.to_document(i.poll.source, fetched_at=now)
+            if i.post is not None
+            else build_document(source=i.poll.source, entry=i.entry, page=i.page, fetched_at=now)
             for i in items
         ]
-        enriched = await self._enricher.enrich(documents)
-        for item, (document, mentions) in zip(items, enriched, strict=True):
-            outcome = await self._store.save_document(document, mentions)
+        with self.stats.timed("enrich"):
+            enriched = await self._enricher.enrich(documents)
+        with self.stats.timed("syndication"):
+            sketches = await asyncio.to_thread(lambda: [sketch(d.text) for d, _ in enriched])
+        return [
+            _EnrichedItem(item, document, mentions, signature, keys)
+            for item, (document, mentions), (signature, keys) in zip(
+                items, enriched, sketches, strict=True
+            )
+        ]
+
+    async def _save_batch(self, batch: _Enriched) -> None:
+        saved: list[tuple[Document, list[Mention], SaveOutcome]] = []
+        for done in batch:
+            # Saved one by one, so a copy later in the same batch finds this one.
+            with self.stats.timed("store"):
+                found = await self._store.syndication_candidates(done.keys) if done.keys else []
+                cluster = assign_cluster(done.document.id, done.signature, found)
+                outcome = await self._store.save_document(
+                    done.document,
+                    done.mentions,
+                    syndication=Syndication(cluster, done.signature, done.keys),
+                )
             self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
-            await self._entry_done(item)
+            saved.append((done.document, list(done.mentions), outcome))
+            await self._entry_done(done.item)
+        if self._on_stored is not None:
+            try:
+                await self._on_stored(saved)
+            except Exception as exc:  # alerts must not stop ingest; counted and logged
+                self.stats.count_error(exc)
+                log.exception("on_stored callback failed")
+
+    # -- push -----------------------------------------------------------------------------
+
+    async def ingest_pushed(self, source: Source, entries: Sequence[FeedEntry]) -> int:
+        """Ingest entries a WebSub hub pushed for ``source``, now; returns how many were new.
+
+        They go through the same fetch, extract, enrich and store steps as polled
+        entries, concurrently up to ``fetch_concurrency``; those already stored or in
+        flight (from a poll or another push) are skipped, unless the entry is dated
+        later than the stored copy (``is_update``: fetched again, updated in place,
+        not counted as new). The source's feed state is not touched. When a page
+        fails transiently the source is polled at the scheduler's next look
+        (``poll_soon``), which finds the entry again.
+        """
+        by_id = {document_id(e.url): e for e in entries}
+        claimed = set(by_id) - self._in_flight
+        self._in_flight |= claimed  # before any await, so a push delivered twice is skipped
+        slots = asyncio.Semaphore(self._fetch_concurrency)
+
+        async def prepare(item: _Item) -> _Item | None:
+            async with slots:
+                fetched = await self._fetch(item)
+                return None if fetched is None else await self._extract(fetched)
+
+        try:
+            stored = await self._store.stored_versions(sorted(claimed))
+            new = {i for i in claimed if i not in stored}
+            fresh = new | {i for i in claimed - new if is_update(by_id[i], stored[i])}
+            if not fresh:
+                return 0
+            push = _Poll(source=source, result=PollResult(), pending=len(fresh), pushed=True)
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(prepare(_Item(poll=push, entry=by_id[i])))
+                    for i in sorted(fresh)
+                ]
+            ready = [item for task in tasks if (item := task.result()) is not None]
+            for start in range(0, len(ready), ENRICH_BATCH):
+                await self._store_batch(ready[start : start + ENRICH_BATCH])
+        finally:
+            self._in_flight -= claimed  # stored, failed, already stored, or cancelled
+        if push.incomplete:
+            self.poll_soon(source.id)
+        self.stats.entries_new += len(new)
+        self.stats.entries_updated += len(fresh - new)
+        return len(new)
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -334,6 +506,8 @@ class IngestPipeline:
             await self._finish_poll(item.poll)
 
     async def _finish_poll(self, poll: _Poll) -> None:
+        if poll.pushed:
+            return
         state = await self._store.get_feed_state(poll.source.id)
         if poll.incomplete:  # force a full fetch next time, so no entry is skipped
             etag, modified = None, None
@@ -341,15 +515,12 @@ class IngestPipeline:
             etag, modified = state.etag, state.last_modified
         else:
             etag, modified = poll.result.etag, poll.result.last_modified
-        await self._store.put_feed_state(
-            record_success(
-                state,
-                source_id=poll.source.id,
-                now=self._clock(),
-                etag=etag,
-                last_modified=modified,
-            )
+        new_state = record_success(
+            state, source_id=poll.source.id, now=self._clock(), etag=etag, last_modified=modified
         )
+        if poll.source.kind == "social" and not poll.incomplete:
+            new_state = dataclasses.replace(new_state, cursor=poll.cursor)
+        await self._store.put_feed_state(new_state)
 
     @staticmethod
     async def _stage(

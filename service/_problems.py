@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from enrichment._query import QuerySyntaxError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from enrichment._query import QuerySyntaxError
 from search import InvalidCursor, StoreError, TemporaryStoreError
 
 log = logging.getLogger("clarion.api")

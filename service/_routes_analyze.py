@@ -6,18 +6,20 @@ import asyncio
 import functools
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from enrichment._query import QuerySyntaxError
 from fastapi import APIRouter
 
 from crawlers import Document, Extracted, FetchError, document_id, extract_article
 from enrichment import Brand, Enricher
+from enrichment._query import QuerySyntaxError
 from service._deps import RuntimeDep
 from service._problems import BadRequest
 from service._schemas_metrics import (
     AnalyzeMention,
     AnalyzeRequest,
     AnalyzeResponse,
+    KeyMessagesPublic,
     SentimentPublic,
 )
 
@@ -50,11 +52,17 @@ async def _page(runtime: RuntimeDep, body: AnalyzeRequest) -> Extracted | None:
 async def analyze(body: AnalyzeRequest, runtime: RuntimeDep) -> AnalyzeResponse:
     """Extract (for html or url) and find each brand's mentions with sentiment toward it."""
     brands = [
-        Brand(id=_brand_id(b.name, i), name=b.name, query=b.query)
+        Brand(
+            id=_brand_id(b.name, i),
+            name=b.name,
+            query=b.query,
+            exclusions=tuple(b.exclusions),
+            key_messages=tuple(b.key_messages),
+        )
         for i, b in enumerate(body.brands)
     ]
     try:
-        enricher = Enricher(brands=brands, sentiment=runtime.model)
+        enricher = Enricher(brands=brands, sentiment=runtime.model, messages=runtime.messages)
     except QuerySyntaxError as exc:
         raise BadRequest(str(exc), field="brands") from exc
     page = await _page(runtime, body)
@@ -66,7 +74,7 @@ async def analyze(body: AnalyzeRequest, runtime: RuntimeDep) -> AnalyzeResponse:
         url=body.url or "",
         source_id="analyze",
         outlet="",
-        domain="",
+        domain=(urlsplit(body.url).hostname or "") if body.url else "",  # for site: queries
         title=title,
         text=text,
         fetched_at=now,
@@ -91,6 +99,7 @@ async def analyze(body: AnalyzeRequest, runtime: RuntimeDep) -> AnalyzeResponse:
                 in_title=m.in_title,
                 in_lead=m.in_lead,
                 count=m.count,
+                key_messages=KeyMessagesPublic.of(m.messages),
             )
             for m in found
         ],

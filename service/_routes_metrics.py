@@ -2,40 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query
-from pydantic import BeforeValidator
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BeforeValidator, Field
 
+from crawlers import Channel
 from enrichment import SentimentLabel
 from enrichment._query import parse_query
-from search import Interval, MentionFilter, Store
+from search import CountBy, Dimension, Interval, MentionFilter, MentionSort, Store
 from search._buckets import bucket_starts
-from search._sov import Share, share_series, total_shares
+from search._sov import voice_groups, voice_series, voice_total
 from service._deps import StoreDep
 from service._problems import BadRequest
 from service._schemas_metrics import (
-    BrandShare,
     MentionPublic,
     MentionsPage,
-    ShareBucket,
-    ShareOfVoice,
+    MessagePullThrough,
+    PullThroughPublic,
 )
+from service._schemas_sov import (
+    BrandVoice,
+    Breakdown,
+    SetTotal,
+    ShareOfVoice,
+    VoiceBucket,
+    VoiceGroup,
+)
+from service._sov_csv import sov_csv
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
 
 DEFAULT_WINDOW = timedelta(days=30)  # what dashboards show when no window is asked for
 # A series longer than this is a mistake (an hourly series over years), not a chart.
 MAX_BUCKETS = 5000
-MAX_SET = 50
+MAX_SET = 50  # brands in one share-of-voice set
 INTERVAL_LENGTH = {
     "hour": timedelta(hours=1),
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
-}  # brands in one share-of-voice set
+    "month": timedelta(days=28),  # the shortest: the estimate errs on the high side
+}
+MAX_TIER = 10  # tiers are small ranks (1 = most influential); 10 leaves room
 
 
 def _date_or_datetime(value: object) -> object:
@@ -108,17 +119,86 @@ async def _brand_set(store: Store, brand: str | None, brands: str | None) -> lis
     return ids
 
 
-@router.get("/share-of-voice")
+SOV_DIMENSION: dict[Breakdown, Dimension] = {
+    "channel": "channel",
+    "market": "country",
+    "tier": "tier",
+    "outlet": "outlet",
+    "language": "language",
+}
+TierParam = Annotated[int, Field(ge=1, le=MAX_TIER)]
+CSV_MEDIA = "text/csv; charset=utf-8"
+
+
+def narrowing(
+    channel: Annotated[
+        list[Channel] | None, Query(description="only these channels; repeat for several")
+    ] = None,
+    market: Annotated[
+        list[str] | None, Query(description="only these markets (country codes); repeatable")
+    ] = None,
+    language: Annotated[
+        list[str] | None, Query(description="only these languages (ISO 639-1); repeatable")
+    ] = None,
+    outlet: Annotated[
+        list[str] | None, Query(description="only these outlets (by name); repeatable")
+    ] = None,
+    tier: Annotated[
+        list[TierParam] | None, Query(description="only these tiers (1 = top); repeatable")
+    ] = None,
+) -> MentionFilter:
+    """The channel / market / language / outlet / tier filters (a ``MentionFilter``
+    that the route completes with ``dataclasses.replace``)."""
+    return MentionFilter(
+        channels=tuple(channel or ()),
+        countries=tuple(m.upper() for m in market or ()),
+        languages=tuple(lang.lower() for lang in language or ()),
+        outlets=tuple(outlet or ()),
+        tiers=tuple(tier or ()),
+    )
+
+
+Narrowing = Annotated[MentionFilter, Depends(narrowing)]
+CountParam = Annotated[
+    CountBy,
+    Query(
+        description="`document`: a syndicated story once per cluster (at its first copy); "
+        "`outlet`: once per outlet's copy"
+    ),
+]
+
+
+def wants_csv(request: Request, format: str | None) -> bool:
+    return format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+
+
+@router.get(
+    "/share-of-voice",
+    response_model=ShareOfVoice,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def share_of_voice(
+    request: Request,
     store: StoreDep,
+    narrow: Narrowing,
     brand: Annotated[str | None, Query(description="a brand: its competitive set")] = None,
     brands: Annotated[str | None, Query(description="comma-separated brand ids")] = None,
     start: FromParam = None,
     end: ToParam = None,
     interval: Interval = "day",
     tz: TzParam = "UTC",
-) -> ShareOfVoice:
-    """Mentions and share of voice per brand of a set, per bucket and in total."""
+    count: CountParam = "document",
+    by: Annotated[
+        Breakdown | None, Query(description="also break the window down by this dimension")
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
+    ] = None,
+) -> ShareOfVoice | Response:
+    """Every share-of-voice variant per brand of a set (volume, reach-weighted,
+    positive, net sentiment), over the window, per bucket and, with ``by``, per
+    channel / market / tier / outlet / language. JSON, or CSV (``format=csv`` or
+    ``Accept: text/csv``)."""
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
     ids = await _brand_set(store, brand, brands)
@@ -135,30 +215,40 @@ async def share_of_voice(
             "narrow the window or widen the interval",
             field="interval",
         )
-    where = MentionFilter(brand_ids=tuple(ids), start=start_utc, end=end_utc)
-    counts = await store.mention_counts(where, interval=interval, tz=zone)
-    series = share_series(counts, brand_ids=ids, bucket_starts=starts)
-
-    def public(shares: Sequence[Share]) -> list[BrandShare]:
-        return [
-            BrandShare(brand=s.brand_id, mentions=s.mentions, share=round(s.share, 6))
-            for s in shares
-        ]
-
-    return ShareOfVoice(
+    where = replace(narrow, brand_ids=tuple(ids), start=start_utc, end=end_utc)
+    rows = await store.mention_stats(
+        where, group_by=("brand",), interval=interval, tz=zone, count=count
+    )
+    series = voice_series(rows, brand_ids=ids, bucket_starts=starts)
+    total = voice_total(series, ids)
+    breakdown = None
+    if by is not None:
+        grouped = await store.mention_stats(
+            where, group_by=("brand", SOV_DIMENSION[by]), tz=zone, count=count
+        )
+        breakdown = [VoiceGroup.of(g) for g in voice_groups(grouped, brand_ids=ids)]
+    body = ShareOfVoice(
         brands=ids,
         start=start_utc.astimezone(zone),
         end=end_utc.astimezone(zone),
         interval=interval,
         time_zone=tz,
-        totals=public(total_shares(series, ids)),
-        series=[ShareBucket(start=b.start, total=b.total, brands=public(b.shares)) for b in series],
+        count=count,
+        by=by,
+        total=SetTotal.of(total.total),
+        totals=[BrandVoice.of(v) for v in total.voices],
+        series=[VoiceBucket.of(b) for b in series],
+        breakdown=breakdown,
     )
+    if wants_csv(request, format):
+        return Response(sov_csv(body), media_type=CSV_MEDIA)
+    return body
 
 
 @router.get("/mentions")
 async def mentions(
     store: StoreDep,
+    narrow: Narrowing,
     brand: Annotated[list[str] | None, Query(description="brand id(s); repeat for several")] = None,
     start: FromParam = None,
     end: ToParam = None,
@@ -169,21 +259,74 @@ async def mentions(
     tz: TzParam = "UTC",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    sort: Annotated[
+        MentionSort,
+        Query(
+            description="`time`: newest first; `reach`: largest outlet audience first; "
+            "`prominence`: in the title, then in the lead, then most mentions; "
+            "ties newest first. A cursor only continues the sort that issued it."
+        ),
+    ] = "time",
 ) -> MentionsPage:
-    """Mentions newest first, with snippets and sentiment toward the brand; cursor paging."""
+    """Mentions with snippets and sentiment toward the brand, in ``sort`` order;
+    cursor paging (keyset: no page repeats or skips a mention)."""
     zone = _zone(tz)
     start_utc = _instant(start, zone) if start is not None else None
     end_utc = _instant(end, zone) if end is not None else None
     if start_utc and end_utc and start_utc >= end_utc:
         raise BadRequest("`from` must be before `to`", field="from")
-    where = MentionFilter(
+    where = replace(
+        narrow,
         brand_ids=tuple(brand or ()),
         start=start_utc,
         end=end_utc,
         sentiment=sentiment,
         query=parse_query(q) if q else None,
     )
-    page = await store.search_mentions(where, limit=limit, cursor=cursor)
+    page = await store.search_mentions(where, limit=limit, cursor=cursor, sort=sort)
     return MentionsPage(
         items=[MentionPublic.of(h) for h in page.hits], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/pull-through")
+async def pull_through(
+    store: StoreDep,
+    brand: Annotated[str, Query(description="the brand whose key messages to measure")],
+    start: FromParam = None,
+    end: ToParam = None,
+    tz: TzParam = "UTC",
+) -> PullThroughPublic:
+    """Share of the brand's mentions that carry each of its key messages, and any
+    of them; mentions that contradict a message are counted apart, never as
+    pull-through. Aggregated in the store."""
+    zone = _zone(tz)
+    start_utc, end_utc = _window(start, end, zone)
+    found = await store.get_brand(brand)
+    if found is None:
+        raise BadRequest(f"no brand {brand!r}", field="brand")
+    counts = await store.pull_through(
+        MentionFilter(brand_ids=(brand,), start=start_utc, end=end_utc)
+    )
+    total = counts.mentions
+
+    def figure(message: str | None, carried: int, contradicted: int) -> MessagePullThrough:
+        return MessagePullThrough(
+            message=message,
+            carried=carried,
+            carried_share=round(carried / total, 6) if total else 0.0,
+            contradicted=contradicted,
+            contradicted_share=round(contradicted / total, 6) if total else 0.0,
+        )
+
+    messages = list(dict.fromkeys([*found.key_messages, *counts.carried, *counts.contradicted]))
+    return PullThroughPublic(
+        brand=brand,
+        start=start_utc.astimezone(zone),
+        end=end_utc.astimezone(zone),
+        mentions=total,
+        overall=figure(None, counts.any_carried, counts.any_contradicted),
+        messages=[
+            figure(m, counts.carried.get(m, 0), counts.contradicted.get(m, 0)) for m in messages
+        ],
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -17,12 +18,14 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from crawlers import FetchConfig, Fetcher
-from enrichment import Enricher, SentimentModel
+from crawlers import FetchConfig, Fetcher, hub_client
+from enrichment import Enricher, MessageFinder, SentenceEncoder, SentimentModel
 from search import SQLiteStore, Store
+from service._alerting import Alerting
 from service._pipeline import IngestPipeline
 from service._schemas_config import ConfigFile
 from service._settings import Settings
+from service._websub import WebSubManager
 
 log = logging.getLogger("clarion")
 
@@ -60,8 +63,11 @@ def make_store(settings: Settings) -> Store:
             password=settings.es_password.get_secret_value() if settings.es_password else None,
             ca_certs=str(settings.es_ca_certs) if settings.es_ca_certs else None,
             verify_certs=settings.es_verify_certs,
+            request_timeout=settings.es_request_timeout,
         )
-        return ElasticsearchStore(config, index_prefix=settings.es_index_prefix)
+        return ElasticsearchStore(
+            config, index_prefix=settings.es_index_prefix, refresh=settings.es_refresh
+        )
     return SQLiteStore(settings.database_path)
 
 
@@ -76,6 +82,32 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
+async def _start_websub(
+    settings: Settings, store: Store, exit_stack: contextlib.AsyncExitStack
+) -> WebSubManager | None:
+    """The WebSub subscription manager, started, when ``public_url`` is set; else None."""
+    if not settings.public_url:
+        return None
+    client = await exit_stack.enter_async_context(
+        hub_client(
+            user_agent=fetch_config(settings).user_agent,
+            block_private_addresses=settings.block_private_addresses,
+            allow_networks=settings.allow_networks,
+        )
+    )
+    websub = WebSubManager(
+        store=store,
+        client=client,
+        public_url=settings.public_url,
+        lease_seconds=settings.websub_lease_seconds,
+        safety_poll_interval=settings.websub_safety_poll_interval,
+        shard=settings.crawl_shard,
+    )
+    await websub.start()
+    exit_stack.push_async_callback(websub.stop)
+    return websub
+
+
 @dataclass(kw_only=True)
 class Runtime:
     settings: Settings
@@ -86,6 +118,10 @@ class Runtime:
     pool: ProcessPoolExecutor
     pipeline: IngestPipeline
     crawl_task: asyncio.Task[None] | None = None
+    retention_task: asyncio.Task[None] | None = None
+    websub: WebSubManager | None = None  # WebSub push, when CLARION_PUBLIC_URL is set
+    messages: MessageFinder | None = None  # key messages, shared with /v1/analyze
+    alerting: Alerting | None = None  # alert rules and webhook deliveries (issue 7)
     _exit: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @classmethod
@@ -109,14 +145,28 @@ class Runtime:
                 threads=settings.model_threads,
                 batch_size=settings.model_batch_size,
                 local_files_only=not settings.model_downloads,
+                quantize=settings.model_quantize,
             )
-            enricher = Enricher(brands=await store.list_brands(), sentiment=model)
+            # Key messages: the encoder loads on the first document that needs it.
+            messages = MessageFinder(
+                functools.partial(
+                    SentenceEncoder.load,
+                    threads=settings.model_threads,
+                    local_files_only=not settings.model_downloads,
+                ),
+                sentiment=model,
+            )
+            enricher = Enricher(
+                brands=await store.list_brands(), sentiment=model, messages=messages
+            )
             # spawn, not fork: the parent holds torch's threads, which fork does not survive.
             pool = ProcessPoolExecutor(
                 settings.extract_workers, mp_context=multiprocessing.get_context("spawn")
             )
             exit_stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             fetcher = await exit_stack.enter_async_context(Fetcher(config=fetch_config(settings)))
+            websub = await _start_websub(settings, store, exit_stack)
+            alerting = await Alerting.build(settings, store, exit_stack)
             pipeline = IngestPipeline(
                 store=store,
                 enricher=enricher,
@@ -129,6 +179,9 @@ class Runtime:
                 poll_interval=settings.poll_interval,
                 max_poll_interval=settings.max_poll_interval,
                 max_failures=settings.max_failures,
+                shard=settings.crawl_shard,
+                poll_listener=websub.polled if websub is not None else None,
+                on_stored=alerting.engine.on_stored,
             )
         except BaseException:
             await exit_stack.aclose()
@@ -141,11 +194,24 @@ class Runtime:
             fetcher=fetcher,
             pool=pool,
             pipeline=pipeline,
+            websub=websub,
+            alerting=alerting,
+            messages=messages,
             _exit=exit_stack,
         )
 
     def start_crawling(self) -> None:
         self.crawl_task = asyncio.create_task(self._crawl(), name="clarion-crawl")
+
+    def start_retention(self) -> None:
+        """Run retention in the background when ``CLARION_RETENTION_DAYS`` is set."""
+        if self.settings.retention_days is not None:
+            from service._retention import retention_forever
+
+            self.retention_task = asyncio.create_task(
+                retention_forever(self.store, self.settings.retention_days),
+                name="clarion-retention",
+            )
 
     async def _crawl(self) -> None:
         try:
@@ -169,10 +235,10 @@ class Runtime:
         self.enricher.set_brands(await self.store.list_brands())
 
     async def stop(self) -> None:
-        task = self.crawl_task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self.crawl_task, self.retention_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         # a pipeline that died was logged by _crawl and is reported by /readyz
         await self._exit.aclose()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from enrichment import SentimentLabel
-from search import Interval, MentionHit
-from service._schemas_config import QueryText, ShortText
+from enrichment import MessageMatch, SentimentLabel
+from search import MentionHit
+from service._schemas_config import MAX_LIST, ExclusionText, QueryText, ShortText
 
 
 class Problem(BaseModel):
@@ -22,26 +23,31 @@ class Problem(BaseModel):
     errors: list[dict[str, object]] | None = None
 
 
-class BrandShare(BaseModel):
-    brand: str
-    mentions: int
-    share: float = Field(description="mentions / all mentions of the set; 0 when the set has none")
+MAX_KEY_MESSAGES = 20  # per brand in /v1/analyze: each costs one embedding per sentence pair
 
 
-class ShareBucket(BaseModel):
-    start: datetime
-    total: int
-    brands: list[BrandShare]
+class MessagePublic(BaseModel):
+    message: str
+    sentence: str = Field(description="the document's sentence that carries or contradicts it")
+    score: float = Field(description="cosine similarity of the two sentence embeddings")
 
 
-class ShareOfVoice(BaseModel):
-    brands: list[str]
-    start: datetime = Field(serialization_alias="from")
-    end: datetime = Field(serialization_alias="to")
-    interval: Interval
-    time_zone: str
-    totals: list[BrandShare]
-    series: list[ShareBucket]
+class KeyMessagesPublic(BaseModel):
+    """The brand's key messages found in the document, by stance."""
+
+    carried: list[MessagePublic] = Field(default_factory=list)
+    contradicted: list[MessagePublic] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, messages: Sequence[MessageMatch]) -> KeyMessagesPublic:
+        def public(stance: str) -> list[MessagePublic]:
+            return [
+                MessagePublic(message=m.message, sentence=m.sentence, score=m.score)
+                for m in messages
+                if m.stance == stance
+            ]
+
+        return cls(carried=public("carried"), contradicted=public("contradicted"))
 
 
 class SentimentPublic(BaseModel):
@@ -67,6 +73,10 @@ class MentionPublic(BaseModel):
     in_lead: bool
     count: int
     spokespeople: list[str]
+    key_messages: KeyMessagesPublic = Field(default_factory=KeyMessagesPublic)
+    cluster_id: str | None = Field(
+        default=None, description="syndication cluster (id of its first copy); null: its own"
+    )
 
     @classmethod
     def of(cls, hit: MentionHit) -> MentionPublic:
@@ -89,6 +99,8 @@ class MentionPublic(BaseModel):
             in_lead=m.in_lead,
             count=m.count,
             spokespeople=list(m.spokespeople),
+            key_messages=KeyMessagesPublic.of(m.messages),
+            cluster_id=m.cluster_id,
         )
 
 
@@ -103,6 +115,12 @@ class AnalyzeBrand(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ShortText
     query: QueryText = ""
+    exclusions: list[ExclusionText] = Field(default_factory=list, max_length=MAX_LIST)
+    key_messages: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list,
+        max_length=MAX_KEY_MESSAGES,
+        description="key messages to look for (carried or contradicted)",
+    )
 
 
 class AnalyzeRequest(BaseModel):
@@ -129,6 +147,7 @@ class AnalyzeMention(BaseModel):
     in_title: bool
     in_lead: bool
     count: int
+    key_messages: KeyMessagesPublic = Field(default_factory=KeyMessagesPublic)
 
 
 class AnalyzeResponse(BaseModel):
@@ -139,3 +158,24 @@ class AnalyzeResponse(BaseModel):
     authors: list[str]
     url: str | None
     mentions: list[AnalyzeMention]
+
+
+class MessagePullThrough(BaseModel):
+    """Pull-through of one key message (or, as ``overall``, of any of them)."""
+
+    message: str | None = Field(description="the key message; null for the overall figure")
+    carried: int = Field(description="mentions carrying it")
+    carried_share: float = Field(description="carried / mentions; 0 when there are none")
+    contradicted: int = Field(description="mentions contradicting it (counted apart)")
+    contradicted_share: float
+
+
+class PullThroughPublic(BaseModel):
+    brand: str
+    start: datetime = Field(serialization_alias="from")
+    end: datetime = Field(serialization_alias="to")
+    mentions: int = Field(description="the brand's mentions in the window")
+    overall: MessagePullThrough
+    messages: list[MessagePullThrough] = Field(
+        description="one per key message of the brand, in its order, then any other found"
+    )

@@ -1,0 +1,402 @@
+"""Alert detection: rules evaluated as documents are stored, and on hourly counts.
+
+Two paths, one outcome (``AlertEngine.trigger``):
+
+- **Per document, in the ingest batch** (the seconds path). ``on_stored`` is the
+  pipeline's ``on_stored`` callback: for each newly stored document that mentions a
+  rule's brand, a ``crisis_terms`` rule matches its query (Clarion's query
+  language, on title and text) and a ``tier1_coverage`` rule checks the outlet's
+  tier (at most ``max_tier``). Matches fire before the batch's next one starts.
+- **On counts, periodically** (``run_forever``, every ``CLARION_ALERT_CHECK_INTERVAL``
+  seconds and, at most that often, after stored batches): ``volume_spike`` judges
+  the current hour's mentions against the seasonal baseline of the four weeks
+  before (``service._spikes.volume_spike``; hours in UTC) and ``negative_surge``
+  the last ``window_hours`` against the 28 days before (``negative_surge``).
+
+Grouping (``_spikes.same_story``): a trigger of a rule within its cool-down of the
+rule's last alert's latest update updates that alert (event ``alert.updated``,
+evidence merged) instead of opening a new one (``alert.opened``). A count-based
+trigger whose numbers did not change since the last update sends nothing. Updates
+are sent at most every ``update_interval_seconds`` of the rule: one in between is
+recorded (the alert and ``GET /v1/alerts`` stay current) and sent by
+``flush_updates`` once the interval has passed, so fifty articles of one story in
+an hour are one ``alert.opened`` and a few ``alert.updated``, not fifty events.
+
+``trigger`` writes the alert and one outbox row per interested subscription in one
+store step (``record_alert``), then wakes the delivery worker.
+
+Nothing decided is lost (the outbox), and nothing stored goes unjudged: a crash
+after a batch is stored and before its callback ran, or a callback that failed,
+is made up by ``catch_up`` (at start and with every periodic check), which runs
+the per-document rules again over the last day's mentions, through the store's
+own query matching, and alerts on the documents no alert of the rule has counted
+(``Alert.document_ids``). A new rule therefore also alerts on the matching
+mentions of the last day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crawlers import Document
+from enrichment import Mention, Node, find_spans, parse_query
+from search import (
+    Alert,
+    AlertRule,
+    AlertStore,
+    MentionFilter,
+    SaveOutcome,
+    Store,
+)
+from service._alert_counts import MAX_EVIDENCE_MENTIONS, hit_evidence, surge_finding, volume_finding
+from service._spikes import same_story
+from service._webhooks import deliveries_for
+
+__all__ = ["AlertEngine", "StoredDocument"]
+
+log = logging.getLogger("clarion.alerts")
+
+# Documents an alert remembers having counted (``Alert.document_ids``): more than a
+# story's coverage during one cool-down, small enough for one stored row.
+MAX_COUNTED_DOCUMENTS = 2000
+# How far back ``catch_up`` looks (by the time mentions count at) and how many
+# mentions per rule: a restart within a day recovers every missed alert of a story
+# that did not exceed the limit in that time.
+CATCH_UP_HOURS = 24
+CATCH_UP_LIMIT = 500
+# A brand's alerts read to know which documents were counted: all of a day's alerts
+# of its few rules.
+RECENT_ALERTS = 200
+
+
+StoredDocument = tuple[Document, list[Mention], SaveOutcome]
+"""What the pipeline stored: a document, its mentions and the save's outcome."""
+
+
+def _mention_evidence(document: Document, mention: Mention | None) -> dict[str, Any]:
+    published = document.published_at or document.fetched_at
+    return {
+        "document_id": document.id,
+        "url": document.url,
+        "title": document.title,
+        "outlet": document.outlet,
+        "domain": document.domain,
+        "tier": document.tier,
+        "published_at": published.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "sentiment": mention.sentiment.label if mention is not None else None,
+        "snippet": mention.snippets[0] if mention is not None and mention.snippets else None,
+    }
+
+
+class AlertEngine:
+    """Decides alerts and writes them with their deliveries (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        alerts: AlertStore,
+        wake_delivery: Callable[[], None] = lambda: None,
+        check_interval: float = 300.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._alerts = alerts
+        self._wake_delivery = wake_delivery
+        self._check_interval = check_interval
+        self._clock = clock
+        self._lock = asyncio.Lock()  # one decision per rule at a time: no twin alerts
+        self._queries: dict[tuple[str, str], Node] = {}
+        self._poked = asyncio.Event()
+        self.triggers = 0
+        self.errors = 0
+
+    # --- the per-document path -------------------------------------------------------
+
+    async def on_stored(self, stored: Sequence[StoredDocument]) -> None:
+        """The pipeline's callback after a batch is stored: per-document rules now,
+        count-based rules soon (``run_forever`` is poked)."""
+        new = [(d, ms) for d, ms, outcome in stored if outcome == "created"]
+        self._poked.set()
+        if not new:
+            return
+        rules = [
+            r
+            for r in await self._alerts.list_alert_rules()
+            if r.enabled and r.type in ("crisis_terms", "tier1_coverage")
+        ]
+        for rule in rules:
+            hits = [
+                (document, m)
+                for document, mentions in new
+                for m in mentions
+                if m.brand_id == rule.brand_id and self._matches(rule, document)
+            ]
+            if hits:
+                hits.sort(key=lambda h: h[0].published_at or h[0].fetched_at, reverse=True)
+                await self._document_trigger(rule, [_mention_evidence(d, m) for d, m in hits])
+
+    async def _document_trigger(
+        self, rule: AlertRule, mentions: Sequence[dict[str, Any]]
+    ) -> Alert | None:
+        """Alert on these mentions (newest first), skipping documents an alert of the
+        rule updated in the last ``CATCH_UP_HOURS`` has counted; ``None`` when none is
+        left."""
+        async with self._lock:
+            since = self._clock() - timedelta(hours=CATCH_UP_HOURS)
+            recent = await self._alerts.list_alerts(brand_id=rule.brand_id, limit=RECENT_ALERTS)
+            counted = {
+                doc
+                for alert in recent
+                if alert.rule_id == rule.id and alert.updated_at >= since
+                for doc in alert.document_ids
+            }
+            fresh = [m for m in mentions if m["document_id"] not in counted]
+            if not fresh:
+                return None
+            what = "crisis terms" if rule.type == "crisis_terms" else f"tier ≤ {rule.max_tier}"
+            return await self._trigger_locked(
+                rule,
+                summary=f"{len(fresh)} new mention(s) of {rule.brand_id} with {what}",
+                evidence={"new_mentions": len(fresh), "query": rule.query},
+                mentions=fresh,
+                document_ids=[m["document_id"] for m in fresh],
+            )
+
+    async def catch_up(self) -> int:
+        """Judge the per-document rules again over the brand's mentions of the last
+        ``CATCH_UP_HOURS`` (by the store's own query matching), alerting on those their
+        ongoing alert has not counted: documents stored just before a crash, before
+        their batch's rules ran, or while a rule failed. Returns the alerts sent."""
+        sent = 0
+        now = self._clock()
+        for rule in await self._alerts.list_alert_rules():
+            if not rule.enabled or rule.type not in ("crisis_terms", "tier1_coverage"):
+                continue
+            if rule.type == "crisis_terms" and not rule.query:
+                continue
+            where = MentionFilter(
+                brand_ids=(rule.brand_id,),
+                start=now - timedelta(hours=CATCH_UP_HOURS),
+                end=now + timedelta(seconds=1),
+                query=self._query(rule) if rule.type == "crisis_terms" else None,
+            )
+            page = await self._store.search_mentions(where, limit=CATCH_UP_LIMIT)
+            mentions = [
+                {"document_id": h.mention.document_id, **hit_evidence(h)}
+                for h in page.hits
+                if rule.type == "crisis_terms" or h.tier <= rule.max_tier
+            ]
+            if mentions and await self._document_trigger(rule, mentions) is not None:
+                sent += 1
+        return sent
+
+    def _matches(self, rule: AlertRule, document: Document) -> bool:
+        if rule.type == "tier1_coverage":
+            return document.tier <= rule.max_tier
+        if not rule.query:
+            return False
+        return find_spans(
+            self._query(rule),
+            title=document.title,
+            text=document.text,
+            authors=document.authors,
+            domain=document.domain,
+            language=document.language,
+            country=document.country,
+        ).matched
+
+    def _query(self, rule: AlertRule) -> Node:
+        key = (rule.id, rule.query or "")
+        node = self._queries.get(key)
+        if node is None:
+            node = self._queries[key] = parse_query(rule.query or "")  # validated by the API
+        return node
+
+    # --- the decision ---------------------------------------------------------------
+
+    async def trigger(
+        self,
+        rule: AlertRule,
+        *,
+        summary: str,
+        evidence: dict[str, Any],
+        mentions: Sequence[dict[str, Any]],
+        unchanged_is_quiet: bool = False,
+    ) -> Alert | None:
+        """Open or update the rule's alert and enqueue its event; the alert as stored,
+        or ``None`` when ``unchanged_is_quiet`` and the evidence did not change."""
+        async with self._lock:
+            return await self._trigger_locked(
+                rule,
+                summary=summary,
+                evidence=evidence,
+                mentions=mentions,
+                unchanged_is_quiet=unchanged_is_quiet,
+            )
+
+    async def _trigger_locked(
+        self,
+        rule: AlertRule,
+        *,
+        summary: str,
+        evidence: dict[str, Any],
+        mentions: Sequence[dict[str, Any]],
+        unchanged_is_quiet: bool = False,
+        document_ids: Sequence[str] = (),
+    ) -> Alert | None:
+        # the caller holds self._lock
+        now = self._clock()
+        last = await self._alerts.latest_alert(rule.id)
+        cooldown = timedelta(seconds=rule.cooldown_seconds)
+        ongoing = last is not None and same_story(
+            last_alert_at=last.updated_at, now=now, cooldown=cooldown
+        )
+        if ongoing and last is not None:
+            if unchanged_is_quiet and _numbers(last.evidence) == _numbers(evidence):
+                return None
+            merged = _merge_mentions(mentions, last.evidence.get("mentions", []))
+            total = int(last.evidence.get("total_mentions", 0)) + int(
+                evidence.get("new_mentions", 0)
+            )
+            alert = replace(
+                last,
+                updated_at=now,
+                updates=last.updates + 1,
+                summary=summary,
+                evidence={**evidence, "total_mentions": total, "mentions": merged},
+                document_ids=(*last.document_ids, *document_ids)[-MAX_COUNTED_DOCUMENTS:],
+            )
+            event_type = "alert.updated" if _update_due(rule, last, now) else None
+        else:
+            alert = Alert(
+                id=uuid.uuid4().hex,
+                rule_id=rule.id,
+                brand_id=rule.brand_id,
+                type=rule.type,
+                opened_at=now,
+                updated_at=now,
+                summary=summary,
+                evidence={
+                    **evidence,
+                    "total_mentions": int(evidence.get("new_mentions", 0)),
+                    "mentions": _merge_mentions(mentions, []),
+                },
+                document_ids=tuple(document_ids)[-MAX_COUNTED_DOCUMENTS:],
+            )
+            event_type = "alert.opened"
+        deliveries = await self._record(alert, event_type, now)
+        self.triggers += 1
+        if deliveries:
+            self._wake_delivery()
+        log.info("%s %s (%s): %s", event_type or "held update", alert.id, rule.id, summary)
+        return alert
+
+    async def _record(self, alert: Alert, event_type: str | None, now: datetime) -> int:
+        """Write ``alert`` with the deliveries of its event (none when ``event_type`` is
+        ``None``: an update held back by the rule's update interval); how many."""
+        if event_type is None:
+            await self._alerts.record_alert(alert, [])
+            return 0
+        alert = replace(alert, notified_at=now)
+        deliveries = deliveries_for(
+            alert=alert,
+            event_type=event_type,
+            subscriptions=await self._alerts.list_webhooks(),
+            now=now,
+        )
+        await self._alerts.record_alert(alert, deliveries)
+        return len(deliveries)
+
+    async def flush_updates(self) -> int:
+        """Send the updates held back by update intervals that have now passed; how many
+        alerts were sent. Run with the periodic checks."""
+        sent = 0
+        for rule in await self._alerts.list_alert_rules():
+            async with self._lock:
+                now = self._clock()
+                last = await self._alerts.latest_alert(rule.id)
+                held = last is not None and (last.notified_at or last.opened_at) < last.updated_at
+                if last is None or not held or not _update_due(rule, last, now):
+                    continue
+                if await self._record(last, "alert.updated", now):
+                    sent += 1
+        if sent:
+            self._wake_delivery()
+        return sent
+
+    # --- the count-based path ----------------------------------------------------------
+
+    async def run_forever(self) -> None:
+        """Run ``check_counts`` every ``check_interval`` seconds, and soon after a batch
+        is stored (but never more often than every ``check_interval``)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            self._poked.clear()
+            try:
+                await self.catch_up()
+                await self.check_counts()
+                await self.flush_updates()
+            except Exception:  # a failed check is logged and counted; the next one runs
+                self.errors += 1
+                log.exception("alert checks failed")
+            await asyncio.sleep(max(0.0, started + self._check_interval - loop.time()))
+            if not self._poked.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._poked.wait(), self._check_interval)
+
+    async def check_counts(self) -> list[Alert]:
+        """Judge every enabled volume-spike and negative-surge rule now; the alerts sent."""
+        sent: list[Alert] = []
+        for rule in await self._alerts.list_alert_rules():
+            if not rule.enabled:
+                continue
+            if rule.type == "volume_spike":
+                finding = await volume_finding(self._store, rule, now=self._clock())
+            elif rule.type == "negative_surge":
+                finding = await surge_finding(self._store, rule, now=self._clock())
+            else:
+                continue
+            if finding is None:
+                continue
+            alert = await self.trigger(
+                rule,
+                summary=finding.summary,
+                evidence=finding.evidence,
+                mentions=finding.mentions,
+                unchanged_is_quiet=True,
+            )
+            if alert is not None:
+                sent.append(alert)
+        return sent
+
+
+def _update_due(rule: AlertRule, last: Alert, now: datetime) -> bool:
+    """Whether an update of ``last`` may be sent now (``update_interval_seconds``)."""
+    sent = last.notified_at or last.opened_at
+    return (now - sent).total_seconds() >= rule.update_interval_seconds
+
+
+def _numbers(evidence: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in evidence.items() if k not in ("mentions", "total_mentions")}
+
+
+def _merge_mentions(
+    new: Sequence[dict[str, Any]], old: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """New mentions first, each URL once, at most ``MAX_EVIDENCE_MENTIONS``."""
+    seen: set[str] = set()
+    merged = []
+    for mention in [*new, *old]:
+        if mention["url"] not in seen:
+            seen.add(mention["url"])
+            merged.append(mention)
+    return merged[:MAX_EVIDENCE_MENTIONS]

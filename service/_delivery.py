@@ -1,0 +1,282 @@
+"""The webhook delivery worker: the outbox in the store, POSTed at least once.
+
+Deliveries are written to the store's outbox by the step that decides an alert
+(``search.AlertStore.record_alert``); this worker only reads due ones and POSTs
+them. So a delivery survives a crash or a restart at any point: it stays
+``pending`` until an attempt that succeeded (2xx) or was the last allowed is
+recorded. A crash after the receiver answered 2xx and before the store recorded
+it sends the event again on restart: receivers drop repeats by ``Clarion-Event-Id``
+(at least once, exactly once after de-duplication).
+
+Each POST carries::
+
+    Content-Type: application/json
+    Clarion-Event-Id: <event id>       also sent as Idempotency-Key
+    Clarion-Event-Type: alert.opened | alert.updated
+    Clarion-Delivery-Id: <delivery id>
+    Clarion-Timestamp: <unix seconds>  the t= of the signature
+    Clarion-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f"{t}." + body)>
+
+A 2xx answer is success; anything else is a failed attempt: another status
+(redirects included: they are never followed, a webhook that moved must be
+updated by its owner), a timeout (``CLARION_WEBHOOK_TIMEOUT``), a refused
+connection or an address the SSRF guard blocks. A failed delivery is retried
+after ``retry_delay`` and dead-lettered (state ``dead``) after
+``CLARION_WEBHOOK_MAX_ATTEMPTS``; ``replay`` makes any delivery pending again.
+
+``wake()`` is called when the outbox gains a delivery, so a new event is sent
+at once rather than at the next look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from crawlers import CrawlError
+from search import AlertStore, Delivery, DeliveryAttempt, StoreError
+from service._signing import SIGNATURE_HEADER, sign
+
+__all__ = ["DeliveryStats", "DeliveryWorker", "retry_delay"]
+
+log = logging.getLogger("clarion.webhooks")
+
+USER_AGENT = "Clarion-Webhooks/0.1"
+# Deliveries in flight at once across all receivers: enough that one slow receiver
+# (up to the timeout per attempt) does not hold up the others, few enough to stay
+# a small fraction of the process's sockets.
+CONCURRENCY = 16
+# Deliveries read per look at the outbox. Two looks' worth are at most in flight.
+BATCH = 2 * CONCURRENCY
+# The worker looks at the outbox at least this often, even without a wake-up: a
+# delivery enqueued by another process (``clarion crawl`` next to ``clarion serve``)
+# is sent within this time.
+IDLE_LOOK = 5.0
+# After a store failure the worker waits this long before looking again: long
+# enough not to hammer a store that is down, short enough to resume quickly.
+STORE_RETRY = 2.0
+# Characters of an error message kept in the delivery's last_error.
+ERROR_CHARS = 300
+
+
+def retry_delay(
+    attempts: int, *, base: float, maximum: float, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt (1 for the first).
+
+    Exponential: ``base × 2^(attempts−1)``, capped at ``maximum``, so a receiver
+    down for a minute is retried within seconds and one down for a day is not
+    hammered. Jitter: the delay is drawn uniformly from [half, all] of that
+    ("equal jitter"), so that deliveries that failed together (a receiver outage)
+    do not all retry in the same instant, while the wait never drops below half
+    the schedule.
+    """
+    if attempts < 1:
+        raise ValueError("attempts starts at 1")
+    capped = min(maximum, base * 2.0 ** min(attempts - 1, 62))
+    return capped * (0.5 + 0.5 * rand())
+
+
+@dataclass(kw_only=True)
+class DeliveryStats:
+    """What the worker did since it started."""
+
+    attempts: int = 0
+    delivered: int = 0
+    failed_attempts: int = 0
+    dead: int = 0
+    errors_by_class: dict[str, int] = field(default_factory=dict)
+
+
+class DeliveryWorker:
+    """Sends the outbox's due deliveries; runs until cancelled (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        store: AlertStore,
+        client: httpx.AsyncClient,
+        max_attempts: int,
+        timeout: float,
+        backoff_base: float,
+        backoff_max: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._max_attempts = max_attempts
+        self._timeout = timeout
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._clock = clock
+        self._rand = rand
+        self._wake = asyncio.Event()
+        self._in_flight: set[str] = set()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self.stats = DeliveryStats()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a delivery was just enqueued or replayed)."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            while True:
+                self._wake.clear()
+                try:
+                    due = await self._store.due_deliveries(self._clock(), limit=BATCH)
+                    fresh = [d for d in due if d.id not in self._in_flight]
+                    for delivery in fresh:
+                        await self._slots.acquire()  # backpressure: CONCURRENCY at once
+                        self._in_flight.add(delivery.id)
+                        group.create_task(self._send(delivery))
+                    wait = await self._next_wait() if not fresh else 0.0
+                except StoreError as exc:
+                    log.warning("webhook outbox unavailable: %s", exc)
+                    wait = STORE_RETRY
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                elif self._in_flight and not self._wake.is_set():
+                    # All due ones are in flight: wait for one to finish or a new one.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_LOOK)
+
+    async def _next_wait(self) -> float:
+        due = await self._store.next_due()
+        if due is None:
+            return IDLE_LOOK
+        return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_LOOK)
+
+    async def _send(self, delivery: Delivery) -> None:
+        try:
+            await self.attempt(delivery)
+        except Exception as exc:  # the delivery stays pending and is tried again
+            self.stats.errors_by_class[type(exc).__name__] = (
+                self.stats.errors_by_class.get(type(exc).__name__, 0) + 1
+            )
+            if isinstance(exc, StoreError):  # recording the attempt failed
+                log.warning("recording delivery %s failed: %s", delivery.id, exc)
+            else:
+                log.exception("delivery %s failed unexpectedly", delivery.id)
+            await asyncio.sleep(STORE_RETRY)  # no hot loop on a persistent failure
+        finally:
+            self._in_flight.discard(delivery.id)
+            self._slots.release()
+            self._wake.set()
+
+    async def attempt(self, delivery: Delivery) -> Delivery:
+        """POST ``delivery`` once and record the outcome; returns the delivery as recorded."""
+        subscription = await self._store.get_webhook(delivery.subscription_id)
+        now = self._clock()
+        if subscription is None:
+            dead = delivery.with_changes(state="dead", last_error="subscription deleted")
+            await self._store.record_attempt(dead, None)
+            self.stats.dead += 1
+            return dead
+        if not subscription.enabled:  # held, not failed: sent when re-enabled
+            held = delivery.with_changes(next_attempt_at=now + timedelta(seconds=IDLE_LOOK * 12))
+            await self._store.record_attempt(held, None)
+            return held
+        body = delivery.payload.encode()
+        timestamp = int(now.timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Clarion-Event-Id": delivery.event_id,
+            "Idempotency-Key": delivery.event_id,
+            "Clarion-Event-Type": delivery.event_type,
+            "Clarion-Delivery-Id": delivery.id,
+            "Clarion-Timestamp": str(timestamp),
+            SIGNATURE_HEADER: sign(subscription.secret, timestamp=timestamp, body=body),
+        }
+        status: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(
+                subscription.url,
+                content=body,
+                headers=headers,
+                timeout=self._timeout,
+                follow_redirects=False,
+            )
+            status = response.status_code
+            if response.is_redirect:
+                error = f"redirect to {response.headers.get('location', '?')[:200]}"
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+            log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
+        except (CrawlError, OSError) as exc:  # the SSRF guard's refusal, an OS-level failure
+            error = type(exc).__name__
+            log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
+        latency_ms = (time.perf_counter() - started) * 1000
+        attempts = delivery.attempts + 1
+        ok = status is not None and 200 <= status < 300
+        self.stats.attempts += 1
+        if ok:
+            recorded = delivery.with_changes(
+                state="delivered",
+                attempts=attempts,
+                last_status=status,
+                last_error=None,
+                delivered_at=self._clock(),
+            )
+            self.stats.delivered += 1
+        else:
+            self.stats.failed_attempts += 1
+            kind = error or f"HTTP {status}"
+            self.stats.errors_by_class[kind.split(" to ")[0]] = (
+                self.stats.errors_by_class.get(kind.split(" to ")[0], 0) + 1
+            )
+            give_up = attempts >= self._max_attempts
+            delay = retry_delay(
+                attempts, base=self._backoff_base, maximum=self._backoff_max, rand=self._rand
+            )
+            recorded = delivery.with_changes(
+                state="dead" if give_up else "pending",
+                attempts=attempts,
+                last_status=status,
+                last_error=(error or f"HTTP {status}")[:ERROR_CHARS],
+                next_attempt_at=self._clock() + timedelta(seconds=delay),
+            )
+            if give_up:
+                self.stats.dead += 1
+                log.warning(
+                    "webhook delivery %s dead-lettered after %d attempts: %s",
+                    delivery.id,
+                    attempts,
+                    recorded.last_error,
+                )
+        log_entry = DeliveryAttempt(
+            id=uuid.uuid4().hex,
+            delivery_id=delivery.id,
+            subscription_id=delivery.subscription_id,
+            attempt=attempts,
+            at=now,
+            status_code=status,
+            error=error,
+            latency_ms=round(latency_ms, 3),
+        )
+        await self._store.record_attempt(recorded, log_entry)
+        return recorded
+
+    async def replay(self, delivery: Delivery) -> Delivery:
+        """Make ``delivery`` pending again, due now, with a fresh attempt budget (its log
+        stays); it is sent with the same event id and bytes."""
+        again = delivery.with_changes(
+            state="pending", attempts=0, next_attempt_at=self._clock(), last_error=None
+        )
+        await self._store.record_attempt(again, None)
+        self.wake()
+        return again
