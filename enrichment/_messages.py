@@ -213,16 +213,17 @@ class SentenceEncoder:
 
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         rows: list[torch.Tensor] = [torch.empty(0)] * len(texts)
-        with self._turn, torch.inference_mode():
+        with torch.inference_mode():
             for at in range(0, len(order), self.batch_size):
                 batch = order[at : at + self.batch_size]
-                encoded = self._tokenizer(
-                    [texts[i] for i in batch],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                )
+                with self._turn:  # the tokenizer's settings are shared state; the model is not
+                    encoded = self._tokenizer(
+                        [texts[i] for i in batch],
+                        padding=True,
+                        truncation=True,
+                        max_length=self.max_length,
+                        return_tensors="pt",
+                    )
                 states = self._model(**encoded).last_hidden_state
                 mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)
                 pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)

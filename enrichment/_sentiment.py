@@ -19,12 +19,15 @@ usual order of three-class sentiment models, e.g. cardiffnlp's); a model
 without a neutral label gets probability 0 for neutral.
 
 ``torch`` and ``transformers`` are imported on ``load``, not with this module.
-Thread safety: ``predict`` may be called from one thread at a time.
+Thread safety: ``predict`` may be called from several threads at once. Their
+tokenization takes turns (a fast tokenizer's padding and truncation settings are
+shared state); their forward passes run in parallel, each on torch's threads.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -150,6 +153,7 @@ class SentimentModel:
         self._model = model
         model.train(False)
         self._tokenizer = tokenizer
+        self._tokenizing = threading.Lock()
         self._order = _label_order(model.config.id2label)
         self._marked = getattr(model.config, "clarion_target_encoding", None) == TARGET_ENCODING
         self.batch_size = batch_size
@@ -220,14 +224,15 @@ class SentimentModel:
         return found
 
     def _probabilities(self, targets: Sequence[Target]) -> list[tuple[float, float, float]]:
-        batch = model_inputs(
-            self._tokenizer,
-            targets,
-            marked=self._marked,
-            max_length=self.max_length,
-            padding=True,
-            return_tensors="pt",
-        )
+        with self._tokenizing:
+            batch = model_inputs(
+                self._tokenizer,
+                targets,
+                marked=self._marked,
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
         logits: torch.Tensor = self._model(**batch).logits
         found = []
         for row in logits.float().softmax(dim=-1).tolist():

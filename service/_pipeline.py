@@ -169,6 +169,7 @@ class IngestPipeline:
         fetch_concurrency: int,
         poll_concurrency: int,
         extract_concurrency: int,
+        enrich_concurrency: int = 1,
         queue_size: int,
         poll_interval: float,
         max_poll_interval: float,
@@ -186,6 +187,7 @@ class IngestPipeline:
         self._fetch_concurrency = fetch_concurrency
         self._poll_concurrency = poll_concurrency
         self._extract_concurrency = extract_concurrency
+        self._enrich_concurrency = enrich_concurrency
         self._queue_size = queue_size
         self._poll_interval = poll_interval
         self._max_poll_interval = max_poll_interval
@@ -223,7 +225,7 @@ class IngestPipeline:
             group.create_task(
                 self._stage(self._extract, to_extract, to_store, self._extract_concurrency)
             )
-            group.create_task(self._enricher_stage(to_store, to_save))
+            group.create_task(self._enrichers(to_store, to_save))
             group.create_task(self._saver(to_save))
 
     # -- stages ---------------------------------------------------------------------------
@@ -388,19 +390,29 @@ class IngestPipeline:
                 self.stats.extract_empty += 1
         return item
 
-    async def _enricher_stage(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+    async def _enrichers(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        """``enrich_concurrency`` enrichers over ``inbox``: the models run one torch
+        thread per call, so a second batch in flight uses a second core whenever
+        extraction leaves one idle. Closes ``out`` when all of them end."""
+        async with asyncio.TaskGroup() as group:
+            for _ in range(self._enrich_concurrency):
+                group.create_task(self._enrich_stage(inbox, out))
+        await out.put(_DONE)
+
+    async def _enrich_stage(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
         """Enrich what is ready, up to ``ENRICH_BATCH`` items at once, while the
         ``_saver`` saves the batch before."""
         while True:
             batch = [await inbox.get()]
-            while len(batch) < ENRICH_BATCH and not inbox.empty():
+            while len(batch) < ENRICH_BATCH and batch[-1] is not _DONE and not inbox.empty():
                 batch.append(inbox.get_nowait())
             done = batch[-1] is _DONE
+            if done:
+                await inbox.put(_DONE)  # let the sibling enrichers see it too
             items: list[_Item] = [i for i in batch if i is not _DONE]
             if items:
                 await out.put(await self._enrich_batch(items))
             if done:
-                await out.put(_DONE)
                 return
 
     async def _saver(self, inbox: asyncio.Queue[Any]) -> None:

@@ -175,6 +175,7 @@ class Runtime:
                 fetch_concurrency=settings.fetch_concurrency,
                 poll_concurrency=settings.poll_concurrency,
                 extract_concurrency=settings.extract_workers,
+                enrich_concurrency=settings.enrich_workers,
                 queue_size=settings.queue_size,
                 poll_interval=settings.poll_interval,
                 max_poll_interval=settings.max_poll_interval,

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     """CIDRs fetched from despite the block (JSON list, e.g. `["127.0.0.1/32"]`)."""
     extract_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1)
     """Processes that extract article text (CPU-bound, off the event loop)."""
+    enrich_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1, le=64)
+    """Batches enriched at once (each runs the models on its own thread)."""
     poll_concurrency: int = Field(default=32, ge=1)
     """Feeds polled at once (per-host politeness still applies to each request)."""
     fetch_concurrency: int = Field(default=16, ge=1)
