@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from search import Store
+from service._metrics import install_metrics
 from service._problems import install_problem_handlers, problem
 from service._routes_alerts import alerts_router, webhooks_router
 from service._routes_analyze import router as analyze_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.runtime = None
     install_problem_handlers(app)
     app.include_router(health)
+    install_metrics(app)
     app.include_router(brands_router)
     app.include_router(opml_router)  # before sources_router: /sources/opml is no id
     app.include_router(sources_router)

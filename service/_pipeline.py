@@ -201,6 +201,7 @@ class IngestPipeline:
         self._in_flight: set[str] = set()  # document ids queued but not stored yet
         self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
+        self.queues: dict[str, asyncio.Queue[Any]] = {}  # each stage's inbox, while running
         self.rounds = 0
 
     async def run_once(self) -> PipelineStats:
@@ -217,6 +218,12 @@ class IngestPipeline:
         to_extract: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         to_store: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         to_save: asyncio.Queue[Any] = asyncio.Queue(SAVE_QUEUE)
+        self.queues = {
+            "fetch": to_fetch,
+            "extract": to_extract,
+            "enrich": to_store,
+            "save": to_save,
+        }
         async with asyncio.TaskGroup() as group:
             group.create_task(self._poller(to_fetch, forever=forever))
             group.create_task(

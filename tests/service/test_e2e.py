@@ -19,6 +19,7 @@ from service._runtime import Runtime
 from service._settings import Settings
 from tests._elasticsearch import drop_indices
 from tests._servers import serve_app
+from tests.service.test_metrics import metric_samples
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -123,3 +124,9 @@ def test_the_app_crawls_in_the_background(settings: Settings) -> None:
             time.sleep(0.25)
         assert ready["status"] == "ready"
         assert ready["documents"] > 0
+        found = metric_samples(client.get("/metrics").text)
+    assert found[("clarion_pipeline_polls_total", ())] >= 1
+    assert found[("clarion_pipeline_pages_fetched_total", ())] >= 1
+    assert found[("clarion_pipeline_documents_total", (("outcome", "created"),))] >= 1
+    for step in ("fetch", "extract", "enrich", "store"):
+        assert found[("clarion_pipeline_busy_seconds_total", (("step", step),))] > 0, step
