@@ -274,7 +274,9 @@ class WebSubManager:
             log.warning("WebSub delivery for %s dropped: bad or missing signature", source_id)
             return "bad_signature"
         try:
-            feed = parse_feed(body, url=state.websub_topic, content_type=content_type)
+            feed = await asyncio.to_thread(
+                parse_feed, body, url=state.websub_topic, content_type=content_type
+            )
         except FeedParseError as exc:
             self.stats.unparsable += 1
             log.warning("WebSub delivery for %s is not a feed: %s", source_id, exc)

@@ -30,6 +30,22 @@ def write_config(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
+def local_settings(tmp_path: Path, config: dict[str, Any], **changes: Any) -> Settings:
+    """Settings for a pipeline run on ``config`` (brands, sources) against publishers on
+    127.0.0.1: no politeness delay toward ourselves, one extraction process, one torch
+    thread, no background crawl; ``changes`` override any of them."""
+    options: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "config_file": write_config(tmp_path / "c.yaml", config),
+        "crawl": False,
+        "per_host_interval": 0.0,
+        "allow_networks": ["127.0.0.1/32"],
+        "extract_workers": 1,
+        "model_threads": 1,
+    }
+    return Settings(**{**options, **changes})
+
+
 @pytest.fixture
 def settings(tmp_path: Path, demo_setup: dict[str, Any]) -> Settings:
     return Settings(

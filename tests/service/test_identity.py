@@ -10,7 +10,6 @@ entries are still not fetched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from crawlers import document_id
 from service._runtime import Runtime
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.service.conftest import local_settings
 
 SENTENCES = [
     "The city council approved the new harbour plan after a long debate on Tuesday evening.",
@@ -107,16 +107,7 @@ def settings_for(tmp_path: Path, base: str) -> Settings:
             {"id": "two", "url": f"{base}/two/rss.xml", "outlet": "Two"},
         ]
     }
-    (tmp_path / "c.yaml").write_text(json.dumps(config))
-    return Settings(
-        data_dir=tmp_path,
-        config_file=tmp_path / "c.yaml",
-        crawl=False,
-        per_host_interval=0.0,
-        allow_networks=["127.0.0.1/32"],
-        extract_workers=1,
-        model_threads=1,
-    )
+    return local_settings(tmp_path, config)
 
 
 async def test_one_story_two_links_is_one_document_updated_in_place(

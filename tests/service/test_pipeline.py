@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from service._app import create_app
 from service._runtime import Runtime
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.service.conftest import local_settings
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
 EUROPA = "14cc2a0ca59c62a8c9f205a171e9ccf4ef4cf69b0c642f51c8c65c051b39024f"  # mentions NASA
@@ -102,16 +102,7 @@ def settings_for(tmp_path: Path, base: str) -> Settings:
             for name in ("good", "mixed", "broken", "down")
         ],
     }
-    (tmp_path / "c.yaml").write_text(json.dumps(config))  # JSON is YAML
-    return Settings(
-        data_dir=tmp_path,
-        config_file=tmp_path / "c.yaml",
-        crawl=False,
-        per_host_interval=0.0,
-        allow_networks=["127.0.0.1/32"],
-        extract_workers=1,
-        model_threads=1,
-    )
+    return local_settings(tmp_path, config)
 
 
 async def test_misbehaving_sources_are_isolated_and_nothing_is_lost(

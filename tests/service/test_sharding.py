@@ -8,7 +8,6 @@ once and every page fetched once.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from crawlers import Shard
 from service._runtime import Runtime
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.service.conftest import local_settings
 
 FEEDS = 16
 ITEMS = 3
@@ -71,18 +71,7 @@ def settings_for(tmp_path: Path, base: str, shard: str) -> Settings:
             for n in range(FEEDS)
         ]
     }
-    (tmp_path / "c.yaml").write_text(json.dumps(config))
-    return Settings(
-        data_dir=tmp_path,
-        config_file=tmp_path / "c.yaml",
-        crawl=False,
-        per_host_interval=0.0,
-        per_host_concurrency=8,
-        allow_networks=["127.0.0.1/32"],
-        extract_workers=1,
-        model_threads=1,
-        shard=shard,
-    )
+    return local_settings(tmp_path, config, per_host_concurrency=8, shard=shard)
 
 
 async def test_two_shards_store_every_document_exactly_once(

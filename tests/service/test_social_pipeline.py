@@ -9,7 +9,6 @@ SQLite file the adapters read on from their saved cursor and validators.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.crawlers.social.conftest import (
     create_app,
     fixture,
 )
+from tests.service.conftest import local_settings
 
 HN_PATH = "/api/v1/search_by_date"
 
@@ -62,16 +62,7 @@ def settings_for(tmp_path: Path, base: str) -> Settings:
             source("youtube", "youtube", YOUTUBE_CHANNEL),
         ],
     }
-    (tmp_path / "c.yaml").write_text(json.dumps(config))  # JSON is YAML
-    return Settings(
-        data_dir=tmp_path,
-        config_file=tmp_path / "c.yaml",
-        crawl=False,
-        per_host_interval=0.0,
-        allow_networks=["127.0.0.1/32"],
-        extract_workers=1,
-        model_threads=1,
-    )
+    return local_settings(tmp_path, config)
 
 
 def recorded_post_ids() -> dict[str, set[str]]:

@@ -25,8 +25,8 @@ from starlette.routing import Route
 
 from search import MentionFilter
 from service._runtime import Runtime
-from service._settings import Settings
 from tests._servers import serve_app
+from tests.service.conftest import local_settings
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
 EUROPA = "14cc2a0ca59c62a8c9f205a171e9ccf4ef4cf69b0c642f51c8c65c051b39024f"
@@ -103,16 +103,7 @@ async def test_copies_cluster_and_carry_the_key_message(tmp_path: Path, publishe
             for name in ("wire", "reprint")
         ],
     }
-    (tmp_path / "c.yaml").write_text(json.dumps(config))
-    settings = Settings(
-        data_dir=tmp_path,
-        config_file=tmp_path / "c.yaml",
-        crawl=False,
-        per_host_interval=0.0,
-        allow_networks=["127.0.0.1/32"],
-        extract_workers=1,
-        model_threads=1,
-    )
+    settings = local_settings(tmp_path, config)
     runtime = await Runtime.start(settings)
     try:
         stats = await runtime.pipeline.run_once()
