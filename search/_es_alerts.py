@@ -29,9 +29,8 @@ from search._alerts_store import (
     encode,
 )
 from search._es_client import EsCalls, bulk_error
-from search._es_schema import mapping
+from search._es_schema import create_index, mapping
 from search._sqlite_codec import to_us
-from search._store import StoreError
 
 __all__ = ["ALERT_INDICES", "ElasticsearchAlerts", "list_bodies"]
 
@@ -92,22 +91,7 @@ class ElasticsearchAlerts:
         if self._alerts_installed_for is calls:
             return calls
         for kind, name in ALERT_INDICES.items():
-            index = self._index(kind)
-            exists = await calls.call(
-                f"alerts: {index} exists", calls.client.indices.exists, index=index, allow=(404,)
-            )
-            if exists.get("result") is True:
-                continue
-            created = await calls.call(
-                f"alerts: create {index}",
-                calls.client.indices.create,
-                index=index,
-                allow=(400,),
-                **mapping(name),
-            )
-            error = created.get("error")
-            if isinstance(error, dict) and error.get("type") != "resource_already_exists_exception":
-                raise StoreError(f"elasticsearch alerts: create {index}: {error.get('reason')}")
+            await create_index(calls, self._index(kind), mapping(name), what="alerts")
         self._alerts_installed_for = calls
         return calls
 

@@ -16,7 +16,7 @@ from search._es_client import EsCalls
 from search._sqlite_codec import to_us
 from search._store import StoreError
 
-__all__ = ["TIME_KINDS", "drop_months_before", "install", "mapping"]
+__all__ = ["TIME_KINDS", "create_index", "drop_months_before", "install", "mapping"]
 
 # The nouns stored in monthly indices by counted time.
 TIME_KINDS = ("documents", "mentions")
@@ -59,22 +59,23 @@ async def install(calls: EsCalls, prefix: str) -> None:
         )
     config = mapping("config")
     for kind in esc.CONFIG_KINDS:
-        index = esc.config_index(prefix, kind)
-        exists = await calls.call(
-            f"open: {index} exists", calls.client.indices.exists, index=index, allow=(404,)
-        )
-        if exists.get("result") is True:
-            continue
-        created = await calls.call(
-            f"open: create {index}",
-            calls.client.indices.create,
-            index=index,
-            allow=(400,),
-            **config,
-        )
-        error = created.get("error")
-        if isinstance(error, dict) and error.get("type") != "resource_already_exists_exception":
-            raise StoreError(f"elasticsearch open: create {index}: {error.get('reason')}")
+        await create_index(calls, esc.config_index(prefix, kind), config, what="open")
+
+
+async def create_index(calls: EsCalls, index: str, body: dict[str, Any], *, what: str) -> None:
+    """Create ``index`` with ``body`` (settings and mappings) unless it exists; another
+    process creating it at the same moment is no error."""
+    exists = await calls.call(
+        f"{what}: {index} exists", calls.client.indices.exists, index=index, allow=(404,)
+    )
+    if exists.get("result") is True:
+        return
+    created = await calls.call(
+        f"{what}: create {index}", calls.client.indices.create, index=index, allow=(400,), **body
+    )
+    error = created.get("error")
+    if isinstance(error, dict) and error.get("type") != "resource_already_exists_exception":
+        raise StoreError(f"elasticsearch {what}: create {index}: {error.get('reason')}")
 
 
 async def drop_months_before(calls: EsCalls, prefix: str, cutoff: datetime) -> list[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from search import _es_codec as esc
 from search._es_client import EsCalls, bulk_error
-from search._es_schema import mapping
+from search._es_schema import create_index, mapping
 from search._sqlite_codec import to_us
 from search._store import StoreError
 from search._traffic_codec import decode_event, encode_event
@@ -85,21 +85,7 @@ class ElasticsearchTraffic:
         calls = self._opened()
         if self._traffic_installed_for is calls:
             return calls
-        index = self._traffic_index()
-        exists = await calls.call(
-            f"traffic: {index} exists", calls.client.indices.exists, index=index, allow=(404,)
-        )
-        if exists.get("result") is not True:
-            created = await calls.call(
-                f"traffic: create {index}",
-                calls.client.indices.create,
-                index=index,
-                allow=(400,),
-                **mapping("traffic"),
-            )
-            error = created.get("error")
-            if isinstance(error, dict) and error.get("type") != "resource_already_exists_exception":
-                raise StoreError(f"elasticsearch traffic: create {index}: {error.get('reason')}")
+        await create_index(calls, self._traffic_index(), mapping("traffic"), what="traffic")
         self._traffic_installed_for = calls
         return calls
 
