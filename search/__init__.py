@@ -12,10 +12,13 @@ from search._alerts_store import (
     WebhookSubscription,
     alert_store,
 )
+from search._audit_store import AuditEntry, AuditPage, AuditStore, audit_store
 from search._buckets import bucket_start, bucket_starts
+from search._campaigns_store import Campaign, CampaignStore, campaign_store
 from search._copy import CopyError, CopyStats, copy_store
 from search._es import ElasticsearchStore
 from search._es_client import ElasticsearchBusy, ElasticsearchConfig
+from search._keys_store import ApiKey, KeyStore, Scope, key_store
 from search._sqlite import SQLiteStore
 from search._store import (
     BucketCount,
@@ -50,7 +53,13 @@ __all__ = [
     "AlertRule",
     "AlertRuleType",
     "AlertStore",
+    "ApiKey",
+    "AuditEntry",
+    "AuditPage",
+    "AuditStore",
     "BucketCount",
+    "Campaign",
+    "CampaignStore",
     "CopyError",
     "CopyStats",
     "CountBy",
@@ -63,6 +72,7 @@ __all__ = [
     "ElasticsearchStore",
     "Interval",
     "InvalidCursor",
+    "KeyStore",
     "MentionFilter",
     "MentionHit",
     "MentionPage",
@@ -70,6 +80,7 @@ __all__ = [
     "PullThrough",
     "SQLiteStore",
     "SaveOutcome",
+    "Scope",
     "StatRow",
     "Store",
     "StoreError",
@@ -84,8 +95,11 @@ __all__ = [
     "WebhookFormat",
     "WebhookSubscription",
     "alert_store",
+    "audit_store",
     "bucket_start",
     "bucket_starts",
+    "campaign_store",
     "copy_store",
+    "key_store",
     "traffic_store",
 ]

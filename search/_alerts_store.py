@@ -24,6 +24,9 @@ Contract, in addition to ``search.Store``'s (open/close, aware times in and UTC 
   that succeeded or dead-lettered it was recorded (at least once).
 - ``deliveries(subscription_id, limit)`` newest first (by ``created_at``, then id);
   ``attempts(delivery_id)`` in the order they were made.
+- ``alerts_after(after, limit)`` / ``deliveries_after(after, limit)`` page through
+  every alert / delivery in ascending id order (``limit`` 1 to 1000, else
+  ``StoreError``), for copying a store.
 """
 
 from __future__ import annotations
@@ -195,6 +198,16 @@ class AlertStore(Protocol):
 
     async def deliveries(self, subscription_id: str, *, limit: int = 50) -> list[Delivery]: ...
     async def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
+
+    async def alerts_after(self, after: str | None, *, limit: int) -> list[Alert]:
+        """Up to ``limit`` (1 to 1000) alerts whose id sorts after ``after`` (``None``:
+        from the first), in ascending id order: paging over every alert (copying)."""
+        ...
+
+    async def deliveries_after(self, after: str | None, *, limit: int) -> list[Delivery]:
+        """Up to ``limit`` (1 to 1000) deliveries, of every subscription and state, whose
+        id sorts after ``after``, in ascending id order (copying a store)."""
+        ...
 
 
 def alert_store(store: object) -> AlertStore:

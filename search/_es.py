@@ -43,7 +43,11 @@ from search import _es_codec as esc
 from search import _sqlite_codec as codec
 from search._checks import check_counting
 from search._es_alerts import ElasticsearchAlerts, list_bodies
+from search._es_audit import ElasticsearchAudit
+from search._es_campaigns import ElasticsearchCampaigns
 from search._es_client import ElasticsearchConfig, EsCalls, VersionConflict, connect
+from search._es_export import ElasticsearchExport
+from search._es_keys import ElasticsearchKeys
 from search._es_maintenance import delete_before, documents_after, stray_mentions
 from search._es_queries import MAX_PAGE_SIZE, mention_counts, search_mentions
 from search._es_schema import drop_months_before, install
@@ -82,7 +86,14 @@ _SAVE_ATTEMPTS = 5
 _IDS_CHUNK = 1000
 
 
-class ElasticsearchStore(ElasticsearchAlerts, ElasticsearchTraffic):
+class ElasticsearchStore(
+    ElasticsearchAlerts,
+    ElasticsearchTraffic,
+    ElasticsearchKeys,
+    ElasticsearchAudit,
+    ElasticsearchCampaigns,
+    ElasticsearchExport,
+):
     """``search.Store`` on an Elasticsearch cluster (see the module docstring)."""
 
     def __init__(
@@ -219,10 +230,12 @@ class ElasticsearchStore(ElasticsearchAlerts, ElasticsearchTraffic):
         mentions: Sequence[Mention],
         *,
         syndication: Syndication | None = None,
+        replace: bool = False,
     ) -> SaveOutcome:
         """Write ``document`` and its mentions (see the module docstring and the contract).
 
-        ``"unchanged"`` when the stored copy has the same title, text and ``updated_at``.
+        ``"unchanged"`` when the stored copy has the same title, text and ``updated_at``
+        (unless ``replace``).
         """
         calls = self._opened()
         brand_ids = sorted({m.brand_id for m in mentions})
@@ -238,7 +251,7 @@ class ElasticsearchStore(ElasticsearchAlerts, ElasticsearchTraffic):
             await self._put("url-aliases", alias, document.id)
         for _ in range(_SAVE_ATTEMPTS):
             old = await self._stored(calls, document.id, index)
-            if old is not None and _same_version(old["_source"], document):
+            if old is not None and not replace and _same_version(old["_source"], document):
                 return "unchanged"
             await self._write_mentions(calls, document.id, source["counted_us"], bodies, old)
             try:

@@ -31,6 +31,7 @@ from search._alerts_store import (
 from search._es_client import EsCalls, bulk_error
 from search._es_schema import create_index, mapping
 from search._sqlite_codec import to_us
+from search._store import StoreError
 
 __all__ = ["ALERT_INDICES", "ElasticsearchAlerts", "list_bodies"]
 
@@ -302,3 +303,29 @@ class ElasticsearchAlerts:
             1000,
         )
         return [decode(DeliveryAttempt, raw) for raw in found]
+
+    # --- paging over everything (copying a store) -------------------------------------
+
+    async def _bodies_after(self, kind: str, after: str | None, limit: int) -> list[str]:
+        """``search_after`` on the id (a total order, so no point in time is needed)."""
+        if not 1 <= limit <= 1000:
+            raise StoreError(f"limit {limit} outside 1..1000")
+        calls = await self._alert_calls()
+        paging: dict[str, Any] = {"search_after": [after]} if after is not None else {}
+        page = await calls.call(
+            f"{kind} after",
+            calls.client.search,
+            index=self._index(kind),
+            query={"match_all": {}},
+            sort=[{"id": "asc"}],
+            size=limit,
+            **paging,
+        )
+        return [str(h["_source"]["body"]) for h in page["hits"]["hits"]]
+
+    async def alerts_after(self, after: str | None, *, limit: int) -> list[Alert]:
+        return [decode(Alert, raw) for raw in await self._bodies_after("alerts", after, limit)]
+
+    async def deliveries_after(self, after: str | None, *, limit: int) -> list[Delivery]:
+        rows = await self._bodies_after("deliveries", after, limit)
+        return [decode(Delivery, raw) for raw in rows]

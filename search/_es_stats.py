@@ -51,6 +51,7 @@ _FIELD: dict[Dimension, str] = {
     "outlet": "outlet",
     "cluster": "cluster_id",
     "author": "authors",
+    "spokesperson": "spokespeople",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

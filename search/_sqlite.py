@@ -46,6 +46,8 @@ from search import _sqlite_codec as codec
 from search._checks import check_counting
 from search._fts import FtsQuery, compile_query, index_text
 from search._sqlite_alerts import SQLiteAlerts
+from search._sqlite_audit import SQLiteAudit
+from search._sqlite_campaigns import SQLiteCampaigns
 from search._sqlite_conn import (
     BUSY_TIMEOUT,
     Synchronous,
@@ -55,6 +57,8 @@ from search._sqlite_conn import (
     transaction,
     translate,
 )
+from search._sqlite_export import SQLiteExport
+from search._sqlite_keys import SQLiteKeys
 from search._sqlite_maintenance import delete_chunk_before, documents_after
 from search._sqlite_queries import mention_counts, search_mentions
 from search._sqlite_stats import mention_stats
@@ -114,7 +118,9 @@ class _Open:
     reader_pool: ThreadPoolExecutor
 
 
-class SQLiteStore(SQLiteAlerts, SQLiteTraffic):
+class SQLiteStore(
+    SQLiteAlerts, SQLiteTraffic, SQLiteKeys, SQLiteAudit, SQLiteCampaigns, SQLiteExport
+):
     """``search.Store`` in one SQLite file (see the module docstring)."""
 
     def __init__(
@@ -309,12 +315,13 @@ class SQLiteStore(SQLiteAlerts, SQLiteTraffic):
         mentions: Sequence[Mention],
         *,
         syndication: Syndication | None = None,
+        replace: bool = False,
     ) -> SaveOutcome:
         """Write ``document`` and its mentions in one transaction (see the contract).
 
         The outcome is decided by comparing title, text and ``extra["updated_at"]``
         with the stored copy: equal means ``"unchanged"`` and nothing is written
-        (but the alias of ``extra["entry_url"]``, see the contract).
+        (but the alias of ``extra["entry_url"]``, see the contract), unless ``replace``.
         """
         values = codec.document_values(document)
         cluster = syndication.cluster_id if syndication is not None else None
@@ -335,10 +342,15 @@ class SQLiteStore(SQLiteAlerts, SQLiteTraffic):
                     " FROM documents WHERE id = ?",
                     (document.id,),
                 ).fetchone()
-                if old is not None and (old["title"], old["text"], old["updated_at"]) == (
-                    document.title,
-                    document.text,
-                    document.extra.get("updated_at"),
+                if (
+                    old is not None
+                    and not replace
+                    and (old["title"], old["text"], old["updated_at"])
+                    == (
+                        document.title,
+                        document.text,
+                        document.extra.get("updated_at"),
+                    )
                 ):
                     return "unchanged"
                 if old is None:

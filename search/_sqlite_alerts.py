@@ -23,6 +23,7 @@ from search._alerts_store import (
 )
 from search._sqlite_codec import to_us
 from search._sqlite_conn import transaction
+from search._store import StoreError
 
 __all__ = ["SQLiteAlerts"]
 
@@ -250,3 +251,25 @@ class SQLiteAlerts:
             ]
 
         return [decode(DeliveryAttempt, raw) for raw in await self._read(get)]
+
+    # --- paging over everything (copying a store) ------------------------------------
+
+    async def _rows_after(self, table: str, after: str | None, limit: int) -> list[str]:
+        if not 1 <= limit <= 1000:
+            raise StoreError(f"limit {limit} outside 1..1000")
+        return await self._read(
+            lambda c: [
+                str(r[0])
+                for r in c.execute(
+                    f"SELECT json FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+                    ("" if after is None else after, limit),
+                )
+            ]
+        )
+
+    async def alerts_after(self, after: str | None, *, limit: int) -> list[Alert]:
+        return [decode(Alert, raw) for raw in await self._rows_after("alerts", after, limit)]
+
+    async def deliveries_after(self, after: str | None, *, limit: int) -> list[Delivery]:
+        rows = await self._rows_after("deliveries", after, limit)
+        return [decode(Delivery, raw) for raw in rows]

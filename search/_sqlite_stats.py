@@ -1,11 +1,22 @@
 """The SQLite store's ``mention_stats``: ``GROUP BY`` in SQL, folded by ``search._stats``.
 
-Time buckets use the 15-minute UTC slots of ``search._sqlite_queries`` (SQLite
-has no time zones): parts are grouped by slot, each slot mapped to its local
-bucket once; a slot a bucket boundary cuts (historical offsets only) is re-read
-per instant, so the numbers are exact. A query that does not compile exactly
-to FTS is first resolved to the matching documents (checked one by one), then
-aggregated over those.
+Time buckets: over a window with both ends, SQL numbers each row's local
+bucket (``search._sqlite_buckets``) and returns one row per (group, bucket),
+sentiments side by side. Otherwise (an open window, or buckets one number each
+cannot express) they use the 15-minute UTC slots of ``search._sqlite_queries``
+(SQLite has no time zones): parts are grouped by slot, each slot mapped to its
+local bucket once; a slot a bucket boundary cuts (historical offsets only) is
+re-read per instant, so the numbers are exact either way.
+
+``count="document"`` is computed in SQL too (``_units``: the earliest copy of
+each unit and the sum of its outlets' audiences, two ``GROUP BY`` levels), with
+the rule of ``search._stats.document_rows``, which Elasticsearch's parts still
+go through; ``tests/store_contract/test_stats_reference.py`` holds both to it.
+Over a bounded window only the syndicated mentions are grouped by cluster
+(``_document_parts``); the others are units by themselves.
+
+A query that does not compile exactly to FTS is first resolved to the matching
+documents (checked one by one), then aggregated over those.
 """
 
 from __future__ import annotations
@@ -15,7 +26,9 @@ import sqlite3
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from enrichment import SentimentLabel
 from search._fts import FtsQuery
+from search._sqlite_buckets import WindowBuckets, bucket_parts
 from search._sqlite_queries import (
     _MATCH_COLUMNS,
     SLOT_US,
@@ -24,7 +37,7 @@ from search._sqlite_queries import (
     _snapshot,
     filters,
 )
-from search._stats import CopyPart, OutletPart, document_rows, outlet_rows, part_dimensions
+from search._stats import OutletPart, outlet_rows, part_dimensions
 from search._store import CountBy, Dimension, GroupKey, Interval, MentionFilter, StatRow
 
 __all__ = ["mention_stats"]
@@ -38,12 +51,15 @@ _COLUMN: dict[Dimension, str] = {
     "outlet": "m.outlet",
     "cluster": "m.cluster_id",
     "author": "a.value",
+    "spokesperson": "sp.value",
 }
 # The authors are only on the document: joined when grouping by them (a document
 # without authors gives one row with a NULL author, as Elasticsearch's missing bucket).
 _WITH_AUTHORS = (
     "mentions m JOIN documents d ON d.pk = m.document_pk LEFT JOIN json_each(d.authors) a"
 )
+# The spokespeople a mention quotes (a JSON array on the mention), joined likewise.
+_WITH_SPOKESPEOPLE = " LEFT JOIN json_each(m.spokespeople) sp"
 # Floor division (SQLite's / truncates toward zero, which matters before 1970).
 _SLOT = f"(m.counted_us - ((m.counted_us % {SLOT_US}) + {SLOT_US}) % {SLOT_US}) / {SLOT_US}"
 
@@ -70,16 +86,43 @@ def mention_stats(
             pks = _matching(conn, condition, params, matcher)
             condition += " AND m.document_pk IN (SELECT value FROM json_each(?))"
             params = [*params, json.dumps(pks)]
+        window = _window(where, interval, tz)
         if count == "document":
-            slots = buckets
-            return document_rows(
-                _copies(conn, condition, params, dims),
-                group_by=group_by,
-                bucket=None
-                if slots is None
-                else (lambda us: slots.of_slot(us // SLOT_US) or slots.of(us)),
+            if window is None and buckets is not None:
+                rows = _rows(_source(dims), condition, dims)
+                source = _units(rows, dims)
+                parts = _unit_parts(conn, source, params, dims, buckets)
+                return outlet_rows(parts, group_by=group_by)
+            found = outlet_rows(
+                _document_parts(conn, condition, params, dims, window), group_by=group_by
             )
-        return outlet_rows(_outlet_parts(conn, condition, params, dims, buckets), group_by=group_by)
+            return [r for r in found if r.mentions]
+        if window is None and buckets is not None:
+            parts = _outlet_parts(conn, condition, params, dims, buckets)
+        else:
+            parts = bucket_parts(
+                conn,
+                source=_source(dims),
+                condition=condition,
+                params=params,
+                dims=dims,
+                columns=tuple(_COLUMN[d] for d in dims),
+                labels=_SENTIMENT_IS,
+                audience="m.audience",
+                counted="m.counted_us",
+                window=window,
+            )
+        return outlet_rows(parts, group_by=group_by)
+
+
+def _window(where: MentionFilter, interval: Interval | None, tz: ZoneInfo) -> WindowBuckets | None:
+    """The window's buckets in SQL (``search._sqlite_buckets``), when it has both
+    ends; ``None`` without interval or when the slot fold must serve (an open
+    window, or buckets that one number each cannot express)."""
+    if interval is None or where.start is None or where.end is None:
+        return None
+    window = WindowBuckets(where.start, where.end, interval=interval, tz=tz)
+    return window if window.exact else None
 
 
 def _matching(
@@ -94,7 +137,8 @@ def _matching(
 
 
 def _source(dims: tuple[Dimension, ...]) -> str:
-    return _WITH_AUTHORS if "author" in dims else "mentions m"
+    source = _WITH_AUTHORS if "author" in dims else "mentions m"
+    return source + _WITH_SPOKESPEOPLE if "spokesperson" in dims else source
 
 
 def _dims_of(row: sqlite3.Row, dims: tuple[Dimension, ...]) -> dict[Dimension, GroupKey]:
@@ -105,26 +149,158 @@ def _select(dims: tuple[Dimension, ...]) -> str:
     return ", ".join(f"{_COLUMN[d]} AS d{i}" for i, d in enumerate(dims))
 
 
-def _copies(
-    conn: sqlite3.Connection, condition: str, params: list[object], dims: tuple[Dimension, ...]
-) -> Iterator[CopyPart]:
-    group = ", ".join(f"d{i}" for i in range(len(dims)))
-    rows = conn.execute(
-        f"SELECT {_select(dims)}, m.cluster_id AS cluster, m.outlet AS copy_outlet, "
-        "m.sentiment AS sentiment, MIN(m.counted_us) AS us, MAX(m.audience) AS audience "
-        f"FROM {_source(dims)} WHERE {condition} "
-        f"GROUP BY {group}, cluster, copy_outlet, sentiment",
-        params,
+# A copy's counted time and sentiment in one ordered integer: time * 4 + label,
+# labels in the contract's tie order (negative < neutral < positive), so that
+# MIN() picks the earliest copy and, at equal times, the first label. Counted
+# times (microseconds, |t| < 2**61) times 4 stay inside SQLite's 64-bit integers.
+_FIRST = (
+    "r.counted_us * 4 + CASE r.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
+)
+_LABEL: dict[int, SentimentLabel] = {0: "negative", 1: "neutral", 2: "positive"}
+_SENTIMENT_IS = ("m.sentiment = 'negative'", "m.sentiment = 'neutral'", "m.sentiment = 'positive'")
+
+
+def _rows(source: str, condition: str, dims: tuple[Dimension, ...]) -> str:
+    """The rows of ``source`` meeting ``condition`` with the columns the units
+    read: ``d0``, ``d1``... (the dimensions), ``cluster``, ``outlet``,
+    ``sentiment``, ``counted_us``, ``audience``."""
+    return (
+        f"SELECT {_select(dims)}, m.cluster_id AS cluster, m.outlet AS outlet, "
+        "m.sentiment AS sentiment, m.counted_us AS counted_us, m.audience AS audience "
+        f"FROM {source} WHERE {condition}"
     )
+
+
+def _units(rows: str, dims: tuple[Dimension, ...]) -> str:
+    """The units of ``count="document"`` among ``rows`` (``_rows``) as a subquery
+    aliased ``m``: one row per (dimensions, cluster) with ``counted_us`` and
+    ``label`` (0 negative, 1 neutral, 2 positive) of its earliest copy
+    (``search._stats.document_rows``' rule, in SQL) and ``audience``, the sum over
+    its distinct outlets of each outlet's largest audience; the dimensions as
+    ``d0``, ``d1``... Two ``GROUP BY`` levels: per outlet's copies, then per unit."""
+    cols = ", ".join(f"d{i}" for i in range(len(dims)))
+    copies = (
+        f"SELECT {cols}, cluster, MIN({_FIRST}) AS first, MAX(r.audience) AS audience "
+        f"FROM ({rows}) r GROUP BY {cols}, cluster, r.outlet"
+    )
+    units = (
+        f"SELECT {cols}, MIN(first) AS first, SUM(audience) AS audience "
+        f"FROM ({copies}) GROUP BY {cols}, cluster"
+    )
+    # (first - (first & 3)) / 4 is exact, so it is the floor division for negative times too.
+    return (
+        f"(SELECT {cols}, (first - (first & 3)) / 4 AS counted_us, first & 3 AS label, "
+        f"audience FROM ({units})) m"
+    )
+
+
+def _document_parts(
+    conn: sqlite3.Connection,
+    condition: str,
+    params: list[object],
+    dims: tuple[Dimension, ...],
+    window: WindowBuckets | None,
+) -> Iterator[OutletPart]:
+    """``count="document"`` without grouping every mention by cluster.
+
+    A (brand, cluster) with two or more mentions in the filter always has one
+    whose ``cluster_id`` is not its ``document_id`` (a copy: only one document
+    has the cluster's id). So the filter's mentions split into ``S``, the copies
+    (``mentions_copies``, a partial index of the ~10% syndicated mentions) and
+    the originals of their clusters (looked up by primary key), and the rest,
+    each of which is a unit by itself. The parts are every mention counted as
+    its own unit, minus ``S``'s mentions counted so, plus ``S``'s units: each
+    (group, bucket, sentiment) sums to the units' count exactly (cells that end
+    at zero are dropped by the caller)."""
+    source = _source(dims)
+    copies_source = source.replace("mentions m", "mentions m INDEXED BY mentions_copies", 1)
+    copy = "m.cluster_id != m.document_id"
+    keys = (
+        "SELECT DISTINCT m.brand_id AS kb, m.cluster_id AS kc "
+        f"FROM mentions m INDEXED BY mentions_copies WHERE {condition} AND {copy}"
+    )
+    syndicated = f"{_rows(copies_source, f'{condition} AND {copy}', dims)} UNION ALL " + _rows(
+        f"({keys}) k JOIN {source}",
+        f"m.document_id = k.kc AND m.brand_id = k.kb AND m.cluster_id = k.kc AND {condition}",
+        dims,
+    )
+    every = bucket_parts(
+        conn,
+        source=source,
+        condition=condition,
+        params=params,
+        dims=dims,
+        columns=tuple(_COLUMN[d] for d in dims),
+        labels=_SENTIMENT_IS,
+        audience="m.audience",
+        counted="m.counted_us",
+        window=window,
+    )
+    yield from every
+    # S is read once (MATERIALIZED): its mentions alone count -1, its units +1.
+    cols = ", ".join(f"d{i}" for i in range(len(dims)))
+    label = "CASE sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
+    signed = (
+        f"(SELECT -1 AS sign, {cols}, counted_us, audience, {label} AS label FROM s "
+        f"UNION ALL SELECT 1, {cols}, counted_us, audience, label "
+        f"FROM {_units('SELECT * FROM s', dims)}) m"
+    )
+    yield from bucket_parts(
+        conn,
+        source=signed,
+        condition="1",
+        params=[*params, *params, *params],
+        dims=dims,
+        columns=tuple(f"m.d{i}" for i in range(len(dims))),
+        labels=("m.label = 0", "m.label = 1", "m.label = 2"),
+        audience="m.audience",
+        counted="m.counted_us",
+        window=window,
+        prefix=f"WITH s AS MATERIALIZED ({syndicated}) ",
+        weight="m.sign",
+    )
+
+
+def _unit_parts(
+    conn: sqlite3.Connection,
+    source: str,
+    params: list[object],
+    dims: tuple[Dimension, ...],
+    buckets: _SlotBuckets | None,
+) -> Iterator[OutletPart]:
+    """The units of ``source`` (``_units``) counted per (dimensions, sentiment,
+    bucket), as ``OutletPart``s of one mention per unit. Slots are folded into
+    buckets as in ``_outlet_parts``."""
+    cols = ", ".join(f"m.d{i} AS d{i}" for i in range(len(dims)))
+    group = ", ".join(f"d{i}" for i in range(len(dims)))
+    slot = f", {_SLOT} AS slot" if buckets is not None else ""
+    rows = conn.execute(
+        f"SELECT {cols}, m.label AS label{slot}, COUNT(*) AS n, SUM(m.audience) AS reach, "
+        f"MIN(m.counted_us) AS lo, MAX(m.counted_us) AS hi FROM {source} "
+        f"GROUP BY {group}, label{', slot' if buckets is not None else ''}",
+        params,
+    ).fetchall()
     for row in rows:
-        yield CopyPart(
-            dims=_dims_of(row, dims),
-            cluster=row["cluster"],
-            outlet=row["copy_outlet"],
-            sentiment=row["sentiment"],
-            first_us=row["us"],
-            audience=row["audience"],
+        part_dims = _dims_of(row, dims)
+        sentiment = _LABEL[row["label"]]
+        if buckets is None:
+            yield OutletPart(None, part_dims, sentiment, row["n"], row["reach"])
+            continue
+        start = buckets.of_slot(row["slot"])
+        if start is None and (first := buckets.of(row["lo"])) == buckets.of(row["hi"]):
+            start = first  # a boundary inside the slot, but none between these units
+        if start is not None:
+            yield OutletPart(start, part_dims, sentiment, row["n"], row["reach"])
+            continue
+        same = " AND ".join(f"m.d{i} IS ?" for i in range(len(dims)))
+        per_instant = conn.execute(
+            "SELECT m.counted_us AS us, COUNT(*) AS n, SUM(m.audience) AS reach "
+            f"FROM {source} WHERE {same} AND m.label = ? "
+            "AND m.counted_us BETWEEN ? AND ? GROUP BY m.counted_us",
+            [*params, *part_dims.values(), row["label"], row["lo"], row["hi"]],
         )
+        for r in per_instant:
+            yield OutletPart(buckets.of(r["us"]), part_dims, sentiment, r["n"], r["reach"])
 
 
 def _outlet_parts(

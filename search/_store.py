@@ -51,11 +51,22 @@ syndication cluster (at the first copy in the filter's window), ``"outlet"``
 once per document (every outlet's copy)."""
 
 Dimension = Literal[
-    "brand", "channel", "country", "language", "tier", "outlet", "cluster", "author", "sentiment"
+    "brand",
+    "channel",
+    "country",
+    "language",
+    "tier",
+    "outlet",
+    "cluster",
+    "author",
+    "sentiment",
+    "spokesperson",
 ]
 """What ``mention_stats`` can group by (``country`` is the market, ``cluster``
 the syndication cluster's id). ``author`` is many-valued: a mention counts once
-for each of its document's authors, and in the ``None`` group when it has none."""
+for each of its document's authors, and in the ``None`` group when it has none.
+``spokesperson`` likewise, over the spokespeople the mention quotes (its own
+``Mention.spokespeople``, not the document's)."""
 DIMENSIONS: tuple[Dimension, ...] = (
     "brand",
     "channel",
@@ -66,6 +77,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     "cluster",
     "author",
     "sentiment",
+    "spokesperson",
 )
 GroupKey = str | int | None
 
@@ -216,11 +228,14 @@ class Store(Protocol):
         mentions: Sequence[Mention],
         *,
         syndication: Syndication | None = None,
+        replace: bool = False,
     ) -> SaveOutcome:
         """Write the document and its mentions (see the contract). With
         ``syndication``, also its signature and band keys, and its cluster:
         each mention's ``cluster_id`` is the mention's own when set, else
-        ``syndication.cluster_id``, else the document id."""
+        ``syndication.cluster_id``, else the document id. ``replace``: write
+        even when the stored copy is the same version (re-enrichment, which
+        changes the mentions only): ``"updated"`` when the document was stored."""
         ...
 
     async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
@@ -250,6 +265,25 @@ class Store(Protocol):
         first), in ascending id order, each with its mentions in ascending brand id
         order: keyset paging over every document, for copying a store. ``limit`` is
         1 to 1000 (else ``StoreError``)."""
+        ...
+
+    async def url_aliases_after(self, after: str | None, *, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` recorded ``(alias_id, document_id)`` pairs (see the contract's
+        entry URLs) whose alias id sorts after ``after`` (``None``: from the first), in
+        ascending alias id order: keyset paging over every alias, for copying a store.
+        Aliases of deleted documents may be listed. ``limit`` is 1 to 1000 (else
+        ``StoreError``)."""
+        ...
+
+    async def syndications(self, ids: Sequence[str]) -> dict[str, Syndication]:
+        """For each of ``ids`` naming a stored document saved with a non-empty
+        signature, the ``Syndication`` it was saved with (cluster, signature, band
+        keys); others are absent. For copying a store (``save_document`` takes it)."""
+        ...
+
+    async def put_url_aliases(self, aliases: Sequence[tuple[str, str]]) -> None:
+        """Record each ``(alias_id, document_id)``, created or replaced by alias id, as
+        ``save_document`` records an entry URL's (for copying a store; idempotent)."""
         ...
 
     async def delete_before(self, cutoff: datetime) -> int:

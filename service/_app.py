@@ -10,15 +10,25 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from search import Store
+from service._access import install_access
+from service._audit import install_audit
+from service._logging import RequestIdMiddleware
 from service._metrics import install_metrics
 from service._problems import install_problem_handlers, problem
 from service._routes_alerts import alerts_router, webhooks_router
+from service._routes_amplify import router as amplify_router
 from service._routes_analyze import router as analyze_router
+from service._routes_audit import router as audit_router
+from service._routes_campaigns import router as campaigns_router
 from service._routes_config import brands_router, sources_router
 from service._routes_coverage import router as coverage_router
+from service._routes_dashboard import router as dashboard_router
+from service._routes_executives import router as executives_router
+from service._routes_keys import router as keys_router
 from service._routes_metrics import router as metrics_router
 from service._routes_opml import router as opml_router
 from service._routes_queries import router as queries_router
+from service._routes_scorecard import router as scorecard_router
 from service._routes_traffic import router as traffic_router
 from service._routes_websub import router as websub_router
 from service._runtime import Runtime
@@ -93,6 +103,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.runtime = None
     install_problem_handlers(app)
+    install_access(app, settings)
     app.include_router(health)
     install_metrics(app)
     app.include_router(brands_router)
@@ -106,4 +117,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(alerts_router)
     app.include_router(webhooks_router)
     app.include_router(traffic_router)
+    app.include_router(keys_router)
+    app.include_router(audit_router)
+    install_audit(app)  # records every successful configuration write
+    app.include_router(amplify_router)
+    app.include_router(executives_router)
+    app.include_router(campaigns_router)
+    app.include_router(scorecard_router)
+    app.include_router(dashboard_router)  # the web dashboard at /dashboard/, / redirects
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line has it
     return app

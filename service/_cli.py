@@ -7,11 +7,14 @@ a one-line message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
-import logging
 import socket
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +23,11 @@ import uvicorn
 from pydantic import ValidationError
 
 from service._app import create_app
+from service._audit import record_change
+from service._cli_backfill import backfill_command
+from service._cli_brands import brands_app
+from service._cli_keys import keys_app
+from service._logging import LogFormat, configure_logging
 from service._migrate import Location
 from service._runtime import ConfigFileError, Runtime
 from service._settings import Settings
@@ -55,7 +63,11 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY on accepted connections only when
+    # the socket says TCP, and without it every keep-alive request after the first waited
+    # ~40 ms for a delayed ACK (Nagle), measured with load_tests/ (BENCHMARKS.md).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -65,12 +77,8 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # One line per HTTP request of the crawler is debug detail, not an operator's news.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+def _configure_logging(level: str, fmt: LogFormat = "text") -> None:
+    configure_logging(level, fmt=fmt)
 
 
 async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
@@ -79,9 +87,13 @@ async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> Non
             group.create_task(server.serve(sockets=[sock]))
 
 
-def _server(app: Any, level: str, *, access_log: bool = True) -> uvicorn.Server:
+def _server(
+    app: Any, level: str, *, access_log: bool = True, fmt: LogFormat = "text"
+) -> uvicorn.Server:
+    # JSON: uvicorn's loggers propagate to the root handler (configure_logging) as is.
+    extra: dict[str, Any] = {"log_config": None} if fmt == "json" else {}
     return uvicorn.Server(
-        uvicorn.Config(app, log_level=level, lifespan="on", access_log=access_log)
+        uvicorn.Config(app, log_level=level, lifespan="on", access_log=access_log, **extra)
     )
 
 
@@ -96,11 +108,12 @@ def serve(
     """Run the API (and the ingest pipeline, unless CLARION_CRAWL=false)."""
     settings = _settings(host=host, port=port, config_file=config)
     _check_config(settings)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     sock = _bind(settings.host, settings.port)
     bound = sock.getsockname()[1]
     typer.echo(f"Clarion API on http://{settings.host}:{bound}  (docs: /docs)")
-    asyncio.run(_serve_all([(_server(create_app(settings), settings.log_level), sock)]))
+    server = _server(create_app(settings), settings.log_level, fmt=settings.log_format)
+    asyncio.run(_serve_all([(server, sock)]))
 
 
 @app.command()
@@ -128,26 +141,32 @@ def demo(
         per_host_interval=0.0,
         allow_networks=["127.0.0.1/32"],
         per_host_concurrency=8,
+        auth="off",  # a laptop demo on 127.0.0.1: no keys to make first (logged at start)
     )
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     api_sock = _bind(settings.host, settings.port)
     base = f"http://{settings.host}:{api_sock.getsockname()[1]}"
     typer.echo(
         "\n".join(
             [
                 f"Clarion is starting on {base}",
+                f"  dashboard:      {base}/dashboard/",
                 f"  API docs:       {base}/docs",
                 f"  share of voice: {base}/v1/share-of-voice?brand=apple",
                 f"  mentions:       {base}/v1/mentions?brand=apple",
                 f"  demo publisher: {site_url}/ (real article pages, served locally)",
                 f"  data:           {settings.database_path.resolve()}",
+                "  access:         no API keys (CLARION_AUTH=off; listening on 127.0.0.1 only)",
                 "Press Ctrl+C to stop.",
             ]
         )
     )
     servers = [
-        (_server(create_demo_site(), "warning", access_log=False), site_sock),
-        (_server(create_app(settings), settings.log_level), api_sock),
+        (
+            _server(create_demo_site(), "warning", access_log=False, fmt=settings.log_format),
+            site_sock,
+        ),
+        (_server(create_app(settings), settings.log_level, fmt=settings.log_format), api_sock),
     ]
     asyncio.run(_serve_all(servers))
 
@@ -157,21 +176,48 @@ def crawl(
     config: Annotated[
         Path | None, typer.Option(help="YAML brands and sources [CLARION_CONFIG_FILE]")
     ] = None,
+    continuous: Annotated[
+        bool, typer.Option(help="keep polling each source on its schedule until Ctrl+C")
+    ] = False,
 ) -> None:
-    """Poll every enabled source once, ingest what is new, print what was done."""
+    """Poll every enabled source once, ingest what is new, print what was done.
+
+    With --continuous, run the ingest pipeline as `serve` does, without the API,
+    until interrupted (Ctrl+C or SIGTERM), then print what was done.
+    """
     settings = _settings(config_file=config, crawl=False)
     _check_config(settings)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
 
     async def once() -> dict[str, Any]:
         runtime = await Runtime.start(settings)
         try:
-            stats = await runtime.pipeline.run_once()
+            if continuous:
+                await _until_stopped(runtime.pipeline.run_forever())
+                stats = runtime.pipeline.stats
+            else:
+                stats = await runtime.pipeline.run_once()
             return {"documents_total": await runtime.store.count_documents(), **vars(stats)}
         finally:
             await runtime.stop()
 
     typer.echo(json.dumps(asyncio.run(once()), indent=2))
+
+
+async def _until_stopped(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` until it ends or SIGINT / SIGTERM arrives (then cancel it)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 @app.command("train-sentiment")
@@ -215,6 +261,9 @@ def evaluate(
 
 sources_app = typer.Typer(help="Source lists: OPML import and export.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(keys_app, name="keys")
+app.add_typer(brands_app, name="brands")
+app.command("backfill")(backfill_command)
 
 
 @sources_app.command("import")
@@ -229,7 +278,8 @@ def sources_import(
     from service._runtime import make_store
 
     try:
-        sources = read_sources(opml.read_bytes())
+        content = opml.read_bytes()
+        sources = read_sources(content)
     except OSError as exc:
         raise _fail(f"cannot read {opml}: {exc.strerror}") from None
     except CrawlError as exc:
@@ -242,7 +292,14 @@ def sources_import(
         store = make_store(settings)
         await store.open()
         try:
-            return await import_sources(store, sources, replace=replace)
+            counts = await import_sources(store, sources, replace=replace)
+            digest = sha256(content).hexdigest()
+            upload = {"file": str(opml), "bytes": len(content), "sha256": digest}
+            change = {"upload": upload, "result": dataclasses.asdict(counts)}
+            await record_change(
+                store, actor="cli", action="opml.import", target_type="source", change=change
+            )
+            return counts
         finally:
             await store.close()
 
@@ -300,7 +357,8 @@ def migrate(
     ] = None,
     stop_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Copy brands, sources, feed states, documents and mentions into another store.
+    """Copy everything (configuration, documents, mentions, aliases, traffic, alerts,
+    deliveries, API keys, audit log, campaigns) into another store.
 
     Resumable: an interrupted run continues after the last batch it finished.
     Idempotent: documents already in the target are left as they are.
@@ -370,7 +428,7 @@ def _copy(
     identity = f"{source.name} -> {target.name}"
     path = checkpoint or checkpoint_path(settings, identity)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _configure_logging("warning")
+    _configure_logging("warning", settings.log_format)
 
     async def run() -> dict[str, Any]:
         src, dst = source.store(), target.store()
@@ -402,12 +460,9 @@ def _copy(
             "to": target.name,
             "complete": stats.complete,
             "checkpoint": None if stats.complete else str(path),
+            "resumed_phase": stats.resumed_phase,
             "resumed_after": stats.resumed_after,
-            "brands": stats.brands,
-            "sources": stats.sources,
-            "feed_states": stats.feed_states,
-            "documents": dict(stats.documents),
-            "mentions": stats.mentions,
+            **stats.summary(),
         }
 
     try:
@@ -432,7 +487,7 @@ def retention(
     keep = settings.retention_days
     if keep is None:
         raise _fail("nothing to do: pass --days or set CLARION_RETENTION_DAYS")
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     cutoff = retention_cutoff(keep, now=now)

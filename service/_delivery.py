@@ -31,6 +31,7 @@ at once rather than at the next look.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import random
@@ -46,7 +47,7 @@ from crawlers import CrawlError
 from search import AlertStore, Delivery, DeliveryAttempt, StoreError
 from service._signing import SIGNATURE_HEADER, sign
 
-__all__ = ["DeliveryStats", "DeliveryWorker", "retry_delay"]
+__all__ = ["LATENCY_BUCKETS", "DeliveryStats", "DeliveryWorker", "retry_delay"]
 
 log = logging.getLogger("clarion.webhooks")
 
@@ -66,6 +67,10 @@ IDLE_LOOK = 5.0
 STORE_RETRY = 2.0
 # Characters of an error message kept in the delivery's last_error.
 ERROR_CHARS = 300
+LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Seconds, upper bounds of the delivery latency histogram (``/metrics``): a receiver
+on the same network answers in milliseconds, one across the internet in 50-500 ms;
+10 s is ``CLARION_WEBHOOK_TIMEOUT``'s default, so timeouts land in the top buckets."""
 
 
 def retry_delay(
@@ -95,6 +100,16 @@ class DeliveryStats:
     failed_attempts: int = 0
     dead: int = 0
     errors_by_class: dict[str, int] = field(default_factory=dict)
+    # Latency of the POSTs, by outcome ("delivered", "failed"): counts per bucket of
+    # LATENCY_BUCKETS (not cumulative; the last is above the top bound), and the sum.
+    latency_counts: dict[str, list[int]] = field(default_factory=dict)
+    latency_sum: dict[str, float] = field(default_factory=dict)
+
+    def observe_latency(self, outcome: str, seconds: float) -> None:
+        """Count one POST's time (connect to last byte, or to the failure)."""
+        counts = self.latency_counts.setdefault(outcome, [0] * (len(LATENCY_BUCKETS) + 1))
+        counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.latency_sum[outcome] = self.latency_sum.get(outcome, 0.0) + seconds
 
 
 class DeliveryWorker:
@@ -224,6 +239,7 @@ class DeliveryWorker:
         attempts = delivery.attempts + 1
         ok = status is not None and 200 <= status < 300
         self.stats.attempts += 1
+        self.stats.observe_latency("delivered" if ok else "failed", latency_ms / 1000)
         if ok:
             recorded = delivery.with_changes(
                 state="delivered",

@@ -18,6 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from service._webhook_metrics import webhook_metrics
+
 __all__ = ["install_metrics"]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -31,6 +33,12 @@ class _PipelineCollector(Collector):
         self._app = app
 
     def collect(self) -> Iterator[Metric]:
+        audit = getattr(self._app.state, "audit", None)  # service._audit.AuditStats
+        if audit is not None:
+            doc = "Audit entries written."
+            yield CounterMetricFamily("clarion_audit_entries", doc, value=audit.recorded)
+            doc = "Audit entries that could not be written (the change itself stood)."
+            yield CounterMetricFamily("clarion_audit_write_failures", doc, value=audit.failures)
         runtime = self._app.state.runtime
         if runtime is None:  # not started, or stopping
             return
@@ -71,6 +79,8 @@ class _PipelineCollector(Collector):
         for stage, queue in sorted(runtime.pipeline.queues.items()):
             depth.add_metric([stage], queue.qsize())
         yield depth
+        if runtime.alerting is not None:  # webhook outcomes and latency
+            yield from webhook_metrics(runtime.alerting.worker.stats)
 
 
 def install_metrics(app: FastAPI) -> None:

@@ -63,6 +63,7 @@ from enrichment import Enricher, Mention, Syndication
 from enrichment._syndication import assign_cluster, sketch
 from search import SaveOutcome, Store
 from service._documents import build_document, is_update
+from service._logging import source_context
 from service._social import SocialPoll, poll_social_source
 
 log = logging.getLogger("clarion.pipeline")
@@ -280,7 +281,8 @@ class IngestPipeline:
         self, source: Source, out: asyncio.Queue[Any], slots: asyncio.Semaphore
     ) -> None:
         try:
-            wait = await self._poll(source, out)
+            with source_context(source.id):
+                wait = await self._poll(source, out)
         finally:
             slots.release()
             self._polling.discard(source.id)
@@ -556,7 +558,8 @@ class IngestPipeline:
                 if item is _DONE:
                     await inbox.put(_DONE)  # let the sibling workers see it too
                     return
-                result = await work(item)
+                with source_context(item.poll.source.id):
+                    result = await work(item)
                 if result is not None:
                     await out.put(result)
 

@@ -11,9 +11,10 @@
 - ``/v1/webhooks/{id}/deliveries``: the delivery log; ``.../{delivery_id}/replay``
   sends a delivery again (same event id, same bytes).
 
-TODO(issue 6): these routes change where Clarion sends data; once API keys land,
-require the admin scope on every route here (``/v1/webhooks`` and
-``/v1/alert-rules`` at least) with one dependency on the routers.
+Access (``service._auth``): alert rules and alerts are brand data (read / write
+scope; a key limited to brands sees only its brands' rules and alerts, and gets 404
+for any other, as for one that does not exist); webhooks change where Clarion sends
+data, so every webhook route needs ``admin`` on a key for every brand.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from fastapi.responses import JSONResponse
 
 from crawlers import AddressPolicy
 from enrichment import QuerySyntaxError, parse_query
-from search import AlertStore, WebhookSubscription, alert_store
+from search import AlertRule, AlertStore, WebhookSubscription, alert_store
 from service._alerting import Alerting
+from service._auth import Admin, Principal, Reader, Writer
 from service._deps import RuntimeDep
 from service._problems import problem
 from service._runtime import Runtime
@@ -88,22 +90,30 @@ async def _checked_rule(body: AlertRuleCreate, runtime: Runtime) -> JSONResponse
     return None
 
 
+async def _visible_rule(runtime: Runtime, rule_id: str, principal: Principal) -> AlertRule:
+    """The rule, or 404 when there is none or it is of a brand the key may not see."""
+    rule = await _alerts(runtime).get_alert_rule(rule_id)
+    if rule is None or not principal.sees(rule.brand_id):
+        raise HTTPException(404, f"no alert rule {rule_id!r}")
+    return rule
+
+
 @alerts_router.get("/alert-rules", response_model=AlertRulesPublic)
-async def list_rules(runtime: RuntimeDep) -> AlertRulesPublic:
+async def list_rules(runtime: RuntimeDep, principal: Reader) -> AlertRulesPublic:
     rules = await _alerts(runtime).list_alert_rules()
-    return AlertRulesPublic(items=[AlertRulePublic.of(r) for r in rules])
+    return AlertRulesPublic(
+        items=[AlertRulePublic.of(r) for r in rules if principal.sees(r.brand_id)]
+    )
 
 
 @alerts_router.get("/alert-rules/{rule_id}", response_model=AlertRulePublic)
-async def get_rule(rule_id: str, runtime: RuntimeDep) -> AlertRulePublic:
-    rule = await _alerts(runtime).get_alert_rule(rule_id)
-    if rule is None:
-        raise HTTPException(404, f"no alert rule {rule_id!r}")
-    return AlertRulePublic.of(rule)
+async def get_rule(rule_id: str, runtime: RuntimeDep, principal: Reader) -> AlertRulePublic:
+    return AlertRulePublic.of(await _visible_rule(runtime, rule_id, principal))
 
 
 @alerts_router.post("/alert-rules", status_code=201, response_model=None)
-async def create_rule(body: AlertRuleCreate, runtime: RuntimeDep) -> Any:
+async def create_rule(body: AlertRuleCreate, runtime: RuntimeDep, principal: Writer) -> Any:
+    principal.require_brand(body.brand_id)
     refused = await _checked_rule(body, runtime)
     if refused is not None:
         return refused
@@ -117,9 +127,15 @@ async def create_rule(body: AlertRuleCreate, runtime: RuntimeDep) -> Any:
 
 
 @alerts_router.put("/alert-rules/{rule_id}", response_model=None)
-async def put_rule(rule_id: str, body: AlertRuleCreate, runtime: RuntimeDep) -> Any:
+async def put_rule(
+    rule_id: str, body: AlertRuleCreate, runtime: RuntimeDep, principal: Writer
+) -> Any:
     if body.id is not None and body.id != rule_id:
         raise HTTPException(422, f"body id {body.id!r} differs from the path's {rule_id!r}")
+    principal.require_brand(body.brand_id)
+    existing = await _alerts(runtime).get_alert_rule(rule_id)
+    if existing is not None and not principal.sees(existing.brand_id):
+        raise HTTPException(404, f"no alert rule {rule_id!r}")  # another client's rule
     refused = await _checked_rule(body, runtime)
     if refused is not None:
         return refused
@@ -129,7 +145,8 @@ async def put_rule(rule_id: str, body: AlertRuleCreate, runtime: RuntimeDep) -> 
 
 
 @alerts_router.delete("/alert-rules/{rule_id}", status_code=204, response_class=Response)
-async def delete_rule(rule_id: str, runtime: RuntimeDep) -> Response:
+async def delete_rule(rule_id: str, runtime: RuntimeDep, principal: Writer) -> Response:
+    await _visible_rule(runtime, rule_id, principal)
     if not await _alerts(runtime).delete_alert_rule(rule_id):
         raise HTTPException(404, f"no alert rule {rule_id!r}")
     return Response(status_code=204)
@@ -141,18 +158,32 @@ async def delete_rule(rule_id: str, runtime: RuntimeDep) -> Response:
 @alerts_router.get("/alerts", response_model=AlertsPublic)
 async def list_alerts(
     runtime: RuntimeDep,
+    principal: Reader,
     brand: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
 ) -> AlertsPublic:
-    """Alerts, most recently updated first, each with its evidence."""
-    found = await _alerts(runtime).list_alerts(brand_id=brand, limit=limit)
+    """Alerts, most recently updated first, each with its evidence (for a key limited
+    to brands, without ``brand``: the alerts of those brands)."""
+    store = _alerts(runtime)
+    if brand is not None:
+        principal.require_brand(brand)
+    if brand is not None or principal.brands is None:
+        found = await store.list_alerts(brand_id=brand, limit=limit)
+    else:  # each visible brand's newest, merged in the store's order
+        found = [
+            a
+            for b in sorted(principal.brands)
+            for a in await store.list_alerts(brand_id=b, limit=limit)
+        ]
+        found.sort(key=lambda a: (a.updated_at, a.id), reverse=True)
+        found = found[:limit]
     return AlertsPublic(items=[AlertPublic.of(a) for a in found])
 
 
 @alerts_router.get("/alerts/{alert_id}", response_model=AlertPublic)
-async def get_alert(alert_id: str, runtime: RuntimeDep) -> AlertPublic:
+async def get_alert(alert_id: str, runtime: RuntimeDep, principal: Reader) -> AlertPublic:
     alert = await _alerts(runtime).get_alert(alert_id)
-    if alert is None:
+    if alert is None or not principal.sees(alert.brand_id):
         raise HTTPException(404, f"no alert {alert_id!r}")
     return AlertPublic.of(alert)
 
@@ -200,13 +231,13 @@ def _url_problem(body: WebhookCreate, runtime: Runtime) -> JSONResponse | None:
 
 
 @webhooks_router.get("/webhooks", response_model=WebhooksPublic)
-async def list_webhooks(runtime: RuntimeDep) -> WebhooksPublic:
+async def list_webhooks(runtime: RuntimeDep, principal: Admin) -> WebhooksPublic:
     hooks = await _alerts(runtime).list_webhooks()
     return WebhooksPublic(items=[WebhookPublic.of(h) for h in hooks])
 
 
 @webhooks_router.post("/webhooks", status_code=201, response_model=None)
-async def create_webhook(body: WebhookCreate, runtime: RuntimeDep) -> Any:
+async def create_webhook(body: WebhookCreate, runtime: RuntimeDep, principal: Admin) -> Any:
     """Subscribe; the answer shows the secret (generated when absent) this once."""
     refused = _url_problem(body, runtime)
     if refused is not None:
@@ -218,7 +249,7 @@ async def create_webhook(body: WebhookCreate, runtime: RuntimeDep) -> Any:
 
 
 @webhooks_router.get("/webhooks/{hook_id}", response_model=WebhookPublic)
-async def get_webhook(hook_id: str, runtime: RuntimeDep) -> WebhookPublic:
+async def get_webhook(hook_id: str, runtime: RuntimeDep, principal: Admin) -> WebhookPublic:
     hook = await _alerts(runtime).get_webhook(hook_id)
     if hook is None:
         raise HTTPException(404, f"no webhook {hook_id!r}")
@@ -226,7 +257,9 @@ async def get_webhook(hook_id: str, runtime: RuntimeDep) -> WebhookPublic:
 
 
 @webhooks_router.put("/webhooks/{hook_id}", response_model=None)
-async def put_webhook(hook_id: str, body: WebhookCreate, runtime: RuntimeDep) -> Any:
+async def put_webhook(
+    hook_id: str, body: WebhookCreate, runtime: RuntimeDep, principal: Admin
+) -> Any:
     """Replace a subscription; without ``secret`` it keeps its secret (not shown)."""
     store = _alerts(runtime)
     old = await store.get_webhook(hook_id)
@@ -243,7 +276,7 @@ async def put_webhook(hook_id: str, body: WebhookCreate, runtime: RuntimeDep) ->
 
 
 @webhooks_router.delete("/webhooks/{hook_id}", status_code=204, response_class=Response)
-async def delete_webhook(hook_id: str, runtime: RuntimeDep) -> Response:
+async def delete_webhook(hook_id: str, runtime: RuntimeDep, principal: Admin) -> Response:
     """Unsubscribe; pending deliveries are dead-lettered when their turn comes."""
     if not await _alerts(runtime).delete_webhook(hook_id):
         raise HTTPException(404, f"no webhook {hook_id!r}")
@@ -254,6 +287,7 @@ async def delete_webhook(hook_id: str, runtime: RuntimeDep) -> Response:
 async def list_deliveries(
     hook_id: str,
     runtime: RuntimeDep,
+    principal: Admin,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
 ) -> DeliveriesPublic:
     """The subscription's deliveries, newest first, each with its attempts
@@ -268,7 +302,9 @@ async def list_deliveries(
 @webhooks_router.post(
     "/webhooks/{hook_id}/deliveries/{delivery_id}/replay", response_model=DeliveryPublic
 )
-async def replay_delivery(hook_id: str, delivery_id: str, runtime: RuntimeDep) -> DeliveryPublic:
+async def replay_delivery(
+    hook_id: str, delivery_id: str, runtime: RuntimeDep, principal: Admin
+) -> DeliveryPublic:
     """Send a delivery again (delivered or dead-lettered): same event id, same body,
     a fresh attempt budget; its log is kept."""
     store = _alerts(runtime)

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from crawlers import Document, Extracted, FetchError, document_id, extract_article
 from enrichment import Brand, Enricher
 from enrichment._query import QuerySyntaxError
+from service._auth import Reader
 from service._deps import RuntimeDep
 from service._problems import BadRequest
 from service._schemas_metrics import (
@@ -49,8 +50,11 @@ async def _page(runtime: RuntimeDep, body: AnalyzeRequest) -> Extracted | None:
 
 
 @router.post("/analyze")
-async def analyze(body: AnalyzeRequest, runtime: RuntimeDep) -> AnalyzeResponse:
-    """Extract (for html or url) and find each brand's mentions with sentiment toward it."""
+async def analyze(body: AnalyzeRequest, runtime: RuntimeDep, principal: Reader) -> AnalyzeResponse:
+    """Extract (for html or url) and find each brand's mentions with sentiment toward it.
+
+    The brands are the request's own (names and queries), not stored ones: the answer
+    holds no stored brand's data, so a key limited to brands may use it freely."""
     brands = [
         Brand(
             id=_brand_id(b.name, i),

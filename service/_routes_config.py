@@ -1,5 +1,9 @@
 """CRUD for brands and sources: POST creates (409 if the id exists), PUT creates or
-replaces (idempotent), DELETE removes; both nouns behave the same way."""
+replaces (idempotent), DELETE removes; both nouns behave the same way.
+
+Access: brands are per-brand data (read / write scope; a key limited to brands lists
+only those and gets 404 for any other id, whether it exists or not); sources are
+global configuration (a key for every brand)."""
 
 # No `from __future__ import annotations`: FastAPI must see the real body types of the
 # routes built inside `_crud_router`.
@@ -12,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 
 from search import Store
+from service._auth import GlobalReader, GlobalWriter, Principal, Reader, Writer
 from service._deps import RuntimeDep
 from service._runtime import Runtime
 from service._schemas_config import (
@@ -38,27 +43,40 @@ class _Noun:
     delete: Callable[[Store, str], Awaitable[bool]]
     list: Callable[[Store], Awaitable[list[Any]]]
     changed: Callable[[Runtime], Awaitable[None]] | None = None
+    reader: Any = Reader  # the route dependencies: Reader / Writer for brand data,
+    writer: Any = Writer  # GlobalReader / GlobalWriter for global configuration
+    per_brand: bool = False  # whether ids are brand ids (limited keys see only theirs)
 
 
 def _crud_router(noun: _Noun) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["configuration"])
     create_model, public_model, list_model = noun.create, noun.public, noun.listing
+    reader, writer = noun.reader, noun.writer
+
+    def require(principal: Principal, item_id: str) -> None:
+        if noun.per_brand:
+            principal.require_brand(item_id)
 
     async def changed(runtime: Runtime) -> None:
         if noun.changed is not None:
             await noun.changed(runtime)
 
-    async def list_all(runtime: RuntimeDep) -> Any:
-        return list_model(items=[public_model.of(x) for x in await noun.list(runtime.store)])
+    async def list_all(runtime: RuntimeDep, principal: reader) -> Any:  # type: ignore[valid-type]
+        found = await noun.list(runtime.store)
+        if noun.per_brand:
+            found = [x for x in found if principal.sees(x.id)]  # type: ignore[attr-defined]
+        return list_model(items=[public_model.of(x) for x in found])
 
-    async def get_one(item_id: str, runtime: RuntimeDep) -> Any:
+    async def get_one(item_id: str, runtime: RuntimeDep, principal: reader) -> Any:  # type: ignore[valid-type]
+        require(principal, item_id)
         found = await noun.get(runtime.store, item_id)
         if found is None:
             raise HTTPException(404, f"no {noun.name} {item_id!r}")
         return public_model.of(found)
 
-    async def create(body: create_model, runtime: RuntimeDep) -> Any:  # type: ignore[valid-type]
+    async def create(body: create_model, runtime: RuntimeDep, principal: writer) -> Any:  # type: ignore[valid-type]
         item: Any = body
+        require(principal, item.id)
         if await noun.get(runtime.store, item.id) is not None:
             raise HTTPException(
                 409, f"{noun.name} {item.id!r} exists; PUT /v1{noun.path}/{item.id} replaces it"
@@ -68,8 +86,9 @@ def _crud_router(noun: _Noun) -> APIRouter:
         await changed(runtime)
         return public_model.of(stored)
 
-    async def put(item_id: str, body: create_model, runtime: RuntimeDep) -> Any:  # type: ignore[valid-type]
+    async def put(item_id: str, body: create_model, runtime: RuntimeDep, principal: writer) -> Any:  # type: ignore[valid-type]
         item: Any = body
+        require(principal, item_id)
         if item.id != item_id:
             raise HTTPException(422, f"body id {item.id!r} differs from the path's {item_id!r}")
         stored = noun.convert(item)
@@ -77,7 +96,8 @@ def _crud_router(noun: _Noun) -> APIRouter:
         await changed(runtime)
         return public_model.of(stored)
 
-    async def delete(item_id: str, runtime: RuntimeDep) -> Response:
+    async def delete(item_id: str, runtime: RuntimeDep, principal: writer) -> Response:  # type: ignore[valid-type]
+        require(principal, item_id)
         if not await noun.delete(runtime.store, item_id):
             raise HTTPException(404, f"no {noun.name} {item_id!r}")
         await changed(runtime)
@@ -129,6 +149,7 @@ brands_router = _crud_router(
         delete=lambda s, i: s.delete_brand(i),
         list=lambda s: s.list_brands(),
         changed=_refresh_brands,
+        per_brand=True,
     )
 )
 sources_router = _crud_router(
@@ -143,12 +164,16 @@ sources_router = _crud_router(
         put=lambda s, x: s.put_source(x),
         delete=lambda s, i: s.delete_source(i),
         list=lambda s: s.list_sources(),
+        reader=GlobalReader,
+        writer=GlobalWriter,
     )
 )
 
 
 @sources_router.get("/sources/{source_id}/health", tags=["configuration"])
-async def source_health(source_id: str, runtime: RuntimeDep) -> SourceHealth:
+async def source_health(
+    source_id: str, runtime: RuntimeDep, principal: GlobalReader
+) -> SourceHealth:
     """Last poll, last success, consecutive failures, last error and its class."""
     source = await runtime.store.get_source(source_id)
     if source is None:
@@ -157,7 +182,9 @@ async def source_health(source_id: str, runtime: RuntimeDep) -> SourceHealth:
 
 
 @sources_router.post("/sources/{source_id}/enable", tags=["configuration"])
-async def enable_source(source_id: str, runtime: RuntimeDep) -> SourceHealth:
+async def enable_source(
+    source_id: str, runtime: RuntimeDep, principal: GlobalWriter
+) -> SourceHealth:
     """Re-enable a source disabled by failures (or by its configuration); poll it soon."""
     source = await runtime.store.get_source(source_id)
     if source is None:

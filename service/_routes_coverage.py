@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from search import MentionFilter, StatRow, Store
+from service._auth import Principal, Reader
 from service._deps import StoreDep
 from service._problems import BadRequest
 from service._routes_metrics import (
@@ -55,9 +56,12 @@ async def _brand_window(
     start: datetime | None,
     end: datetime | None,
     tz: str,
+    principal: Principal,
 ) -> tuple[ZoneInfo, datetime, datetime, MentionFilter]:
     """The zone, the UTC window and the filter of one known ``brand`` in it, for
-    every ranking; unknown zones, windows and brands raise ``BadRequest``."""
+    every ranking; unknown zones, windows and brands raise ``BadRequest``, a brand
+    the key may not see is a 404."""
+    principal.require_brand(brand)
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
     await _known(store, brand)
@@ -111,6 +115,7 @@ def _rank_items(
 @router.get("/top-outlets")
 async def top_outlets(
     store: StoreDep,
+    principal: Reader,
     narrow: Narrowing,
     brand: BrandParam,
     start: FromParam = None,
@@ -122,7 +127,9 @@ async def top_outlets(
 ) -> TopOutlets:
     """The outlets that covered the brand most, with their sentiment toward it;
     ties by the other figure, then by name."""
-    zone, start_utc, end_utc, where = await _brand_window(store, narrow, brand, start, end, tz)
+    zone, start_utc, end_utc, where = await _brand_window(
+        store, narrow, brand, start, end, tz, principal
+    )
     rows = await store.mention_stats(where, group_by=("outlet",), tz=zone, count=count)
     items = _rank_items(rows, sort, limit, OutletRank, "outlet")
     return TopOutlets(
@@ -137,6 +144,7 @@ async def top_outlets(
 @router.get("/top-authors")
 async def top_authors(
     store: StoreDep,
+    principal: Reader,
     narrow: Narrowing,
     brand: BrandParam,
     start: FromParam = None,
@@ -149,7 +157,9 @@ async def top_authors(
     """The authors (journalists) who covered the brand most, with their sentiment
     toward it; a document with several authors counts for each. Ties by the other
     figure, then by name."""
-    zone, start_utc, end_utc, where = await _brand_window(store, narrow, brand, start, end, tz)
+    zone, start_utc, end_utc, where = await _brand_window(
+        store, narrow, brand, start, end, tz, principal
+    )
     rows = await store.mention_stats(where, group_by=("author",), tz=zone, count=count)
     named = [r for r in rows if r.key[0] is not None]
     items = _rank_items(named, sort, limit, AuthorRank, "author")
@@ -166,6 +176,7 @@ async def top_authors(
 @router.get("/top-stories")
 async def top_stories(
     store: StoreDep,
+    principal: Reader,
     narrow: Narrowing,
     brand: BrandParam,
     start: FromParam = None,
@@ -175,7 +186,9 @@ async def top_stories(
 ) -> TopStories:
     """The brand's most syndicated stories in the window: most copies first, then
     most reach, then cluster id; each with the outlets that carried it."""
-    zone, start_utc, end_utc, where = await _brand_window(store, narrow, brand, start, end, tz)
+    zone, start_utc, end_utc, where = await _brand_window(
+        store, narrow, brand, start, end, tz, principal
+    )
     stories = await store.mention_stats(where, group_by=("cluster",), tz=zone, count="document")
     copies = await store.mention_stats(
         where, group_by=("cluster", "outlet"), tz=zone, count="outlet"

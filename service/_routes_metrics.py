@@ -16,6 +16,7 @@ from enrichment._query import parse_query
 from search import CountBy, Dimension, Interval, MentionFilter, MentionSort, Store
 from search._buckets import bucket_starts
 from search._sov import voice_groups, voice_series, voice_total
+from service._auth import Principal, Reader
 from service._deps import StoreDep
 from service._problems import BadRequest
 from service._schemas_metrics import (
@@ -95,19 +96,27 @@ def _window(
     return start_utc, end_utc
 
 
-async def _brand_set(store: Store, brand: str | None, brands: str | None) -> list[str]:
+async def _brand_set(
+    store: Store, brand: str | None, brands: str | None, principal: Principal
+) -> list[str]:
+    """The brands compared: ``brand`` and its competitors, ``brands``, or every brand.
+    A key limited to brands gets 404 for naming another brand, and the competitors
+    and "every brand" it may see."""
     if brand and brands:
         raise BadRequest("give either `brand` (its competitive set) or `brands`", field="brands")
     known = {b.id: b for b in await store.list_brands()}
     if brand:
+        principal.require_brand(brand)
         found = known.get(brand)
         if found is None:
             raise BadRequest(f"no brand {brand!r}", field="brand")
-        ids = [found.id, *found.competitors]
+        ids = [found.id, *principal.visible(found.competitors)]
     elif brands:
         ids = [b.strip() for b in brands.split(",") if b.strip()]
+        for named in ids:
+            principal.require_brand(named)
     else:
-        ids = list(known)
+        ids = principal.visible(known)
     ids = list(dict.fromkeys(ids))
     if not ids:
         raise BadRequest("no brands to compare: add brands first", field="brands")
@@ -180,6 +189,7 @@ def wants_csv(request: Request, format: str | None) -> bool:
 async def share_of_voice(
     request: Request,
     store: StoreDep,
+    principal: Reader,
     narrow: Narrowing,
     brand: Annotated[str | None, Query(description="a brand: its competitive set")] = None,
     brands: Annotated[str | None, Query(description="comma-separated brand ids")] = None,
@@ -201,7 +211,7 @@ async def share_of_voice(
     ``Accept: text/csv``)."""
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
-    ids = await _brand_set(store, brand, brands)
+    ids = await _brand_set(store, brand, brands, principal)
     # Estimated first (an hourly series over decades is refused without enumerating it).
     estimate = (end_utc - start_utc) / INTERVAL_LENGTH[interval]
     starts = (
@@ -248,6 +258,7 @@ async def share_of_voice(
 @router.get("/mentions")
 async def mentions(
     store: StoreDep,
+    principal: Reader,
     narrow: Narrowing,
     brand: Annotated[list[str] | None, Query(description="brand id(s); repeat for several")] = None,
     start: FromParam = None,
@@ -269,7 +280,12 @@ async def mentions(
     ] = "time",
 ) -> MentionsPage:
     """Mentions with snippets and sentiment toward the brand, in ``sort`` order;
-    cursor paging (keyset: no page repeats or skips a mention)."""
+    cursor paging (keyset: no page repeats or skips a mention). Without ``brand``, a
+    key limited to brands gets the mentions of those brands only."""
+    for named in brand or ():
+        principal.require_brand(named)
+    if not brand and principal.brands is not None:
+        brand = sorted(principal.brands)
     zone = _zone(tz)
     start_utc = _instant(start, zone) if start is not None else None
     end_utc = _instant(end, zone) if end is not None else None
@@ -292,6 +308,7 @@ async def mentions(
 @router.get("/pull-through")
 async def pull_through(
     store: StoreDep,
+    principal: Reader,
     brand: Annotated[str, Query(description="the brand whose key messages to measure")],
     start: FromParam = None,
     end: ToParam = None,
@@ -300,6 +317,7 @@ async def pull_through(
     """Share of the brand's mentions that carry each of its key messages, and any
     of them; mentions that contradict a message are counted apart, never as
     pull-through. Aggregated in the store."""
+    principal.require_brand(brand)
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
     found = await store.get_brand(brand)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from crawlers import OpmlParseError
+from service._auth import GlobalReader, GlobalWriter
 from service._deps import StoreDep
 from service._opml_sources import InvalidOutlines, export_opml, import_sources, sources_from_opml
 from service._problems import problem
@@ -36,7 +37,7 @@ class OpmlImported(BaseModel):
     responses={200: {"content": {OPML_MEDIA_TYPE: {}}}},
     name="export_sources_opml",
 )
-async def export_sources_opml(store: StoreDep) -> Response:
+async def export_sources_opml(store: StoreDep, principal: GlobalReader) -> Response:
     """Every source as OPML 2.0, one folder per channel, by id: the same sources give
     the same bytes (no creation date)."""
     return Response(await export_opml(store), media_type=f"{OPML_MEDIA_TYPE}; charset=utf-8")
@@ -51,7 +52,9 @@ async def export_sources_opml(store: StoreDep) -> Response:
     },
     name="import_sources_opml",
 )
-async def import_sources_opml(request: Request, store: StoreDep) -> Response | OpmlImported:
+async def import_sources_opml(
+    request: Request, store: StoreDep, principal: GlobalWriter
+) -> Response | OpmlImported:
     """Create or replace the sources of an OPML body (``text/x-opml`` or ``application/xml``).
 
     Idempotent: importing the same body again counts every source ``unchanged``.

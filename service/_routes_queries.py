@@ -24,6 +24,7 @@ from enrichment import Brand, Node, find_mentions, find_spans
 from enrichment._query import QuerySyntaxError, format_query, parse_query
 from enrichment._query_explain import explain, outline
 from search import MentionFilter, MentionHit, Store
+from service._auth import Principal, Reader
 from service._deps import StoreDep
 from service._problems import problem
 from service._schemas_queries import (
@@ -53,9 +54,10 @@ _PROBE = Brand(id="query", name="query")  # find_mentions needs a brand; only it
     responses={422: {"description": "the query does not parse; the error names the position"}},
 )
 async def validate_query(
-    body: QueryValidateRequest, store: StoreDep
+    body: QueryValidateRequest, store: StoreDep, principal: Reader
 ) -> QueryValidation | JSONResponse:
-    """Explain ``query`` and list up to ``limit`` recent stored documents it matches."""
+    """Explain ``query`` and list up to ``limit`` recent stored documents it matches
+    (for a key limited to brands: documents mentioning those brands)."""
     try:
         node = parse_query(body.query)
     except QuerySyntaxError as exc:
@@ -64,7 +66,7 @@ async def validate_query(
     explanation = QueryExplanation(
         query=format_query(node), outline=outline(node), tree=explain(node)
     )
-    first, total, complete = await _scan(store, node, keep=body.limit)
+    first, total, complete = await _scan(store, node, keep=body.limit, principal=principal)
     documents = await asyncio.gather(*(store.get_document(h.mention.document_id) for h in first))
     items = [
         _match(node, hit, document)
@@ -76,10 +78,14 @@ async def validate_query(
     )
 
 
-async def _scan(store: Store, node: Node, *, keep: int) -> tuple[list[MentionHit], int, bool]:
+async def _scan(
+    store: Store, node: Node, *, keep: int, principal: Principal
+) -> tuple[list[MentionHit], int, bool]:
     """The newest hit of the first ``keep`` matching documents, how many documents
-    matched, and whether every mention was scanned."""
-    where = MentionFilter(query=node)
+    matched, and whether every mention was scanned; only mentions of the brands the
+    key may see."""
+    visible = () if principal.brands is None else tuple(sorted(principal.brands))
+    where = MentionFilter(query=node, brand_ids=visible)
     first: dict[str, MentionHit] = {}
     seen: set[str] = set()
     scanned = 0

@@ -13,6 +13,10 @@
 - ``GET /v1/traffic/earned/share``: those totals alone.
 - ``GET /v1/traffic/earned/breakdown``: earned sessions and conversions by outlet,
   document or campaign; JSON, or CSV with ``format=csv`` or ``Accept: text/csv``.
+
+Access: the reads take ``read`` and keep to the key's brands (404 for another);
+ingest, import and re-attribution take ``write`` on a key for every brand, since an
+event is attributed to whichever brand owns its landing page.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from search import (
     traffic_store,
 )
 from service._attribution import attribute, campaign_of
+from service._auth import GlobalWriter, Reader
 from service._deps import RuntimeDep
 from service._problems import BadRequest, problem
 from service._schemas_traffic import (
@@ -172,6 +177,7 @@ def _event(body: TrafficEventIn) -> TrafficEvent:
 @router.post("/events", response_model=IngestResult)
 async def post_events(
     runtime: RuntimeDep,
+    principal: GlobalWriter,
     payload: Annotated[Any, Body(description="one event object, or a list of them")],
 ) -> IngestResult | JSONResponse:
     """Store traffic events (idempotent by ``id``), attributed at ingest."""
@@ -213,6 +219,7 @@ async def post_events(
 async def import_csv(
     request: Request,
     runtime: RuntimeDep,
+    principal: GlobalWriter,
     tz: Annotated[str, Query(description="zone of GA4 dates and naive timestamps")] = "UTC",
     site: Annotated[
         str | None,
@@ -245,7 +252,7 @@ async def import_csv(
 
 
 @router.post("/reattribute", response_model=ReattributeResult)
-async def reattribute(runtime: RuntimeDep) -> ReattributeResult:
+async def reattribute(runtime: RuntimeDep, principal: GlobalWriter) -> ReattributeResult:
     """Attribute every stored event again, against the brands and coverage stored now
     (after coverage was crawled late, a brand's domains changed or the window did)."""
     traffic = traffic_store(runtime.store)
@@ -289,6 +296,7 @@ def _traffic(runtime: RuntimeDep) -> TrafficStore:
 @router.get("/earned", response_model=EarnedSeries)
 async def earned(
     runtime: RuntimeDep,
+    principal: Reader,
     brand: Annotated[str, Query(min_length=1)],
     start: FromParam = None,
     end: ToParam = None,
@@ -298,6 +306,7 @@ async def earned(
     """Earned sessions and conversions per bucket, and the share of traffic earned."""
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
+    principal.require_brand(brand)
     await _brand(runtime.store, brand)
     starts = bucket_starts(start_utc, end_utc, interval=interval, tz=zone)
     if len(starts) > MAX_BUCKETS:
@@ -328,6 +337,7 @@ async def earned(
 async def breakdown(
     request: Request,
     runtime: RuntimeDep,
+    principal: Reader,
     brand: Annotated[str, Query(min_length=1)],
     by: TrafficBreakdownBy = "outlet",
     start: FromParam = None,
@@ -339,6 +349,7 @@ async def breakdown(
     """Earned sessions and conversions by outlet, document or campaign (JSON or CSV)."""
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
+    principal.require_brand(brand)
     await _brand(runtime.store, brand)
     traffic = _traffic(runtime)
     rows = (await traffic.traffic_breakdown(brand, start=start_utc, end=end_utc, by=by))[:limit]
@@ -380,6 +391,7 @@ async def breakdown(
 @router.get("/earned/share", response_model=EarnedTotals)
 async def earned_share(
     runtime: RuntimeDep,
+    principal: Reader,
     brand: Annotated[str, Query(min_length=1)],
     start: FromParam = None,
     end: ToParam = None,
@@ -388,5 +400,6 @@ async def earned_share(
     """The share of the brand's traffic that is earned: earned ÷ all sessions on its
     owned domains in the window (``earned_share`` is null when there were none)."""
     start_utc, end_utc = _window(start, end, _zone(tz))
+    principal.require_brand(brand)
     await _brand(runtime.store, brand)
     return _totals(await _traffic(runtime).traffic_slots(brand, start=start_utc, end=end_utc))

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crawlers import normalize_url
 from enrichment import MessageMatch, SentimentLabel
 from search import MentionHit
 from service._schemas_config import MAX_LIST, ExclusionText, QueryText, ShortText
@@ -132,6 +133,13 @@ class AnalyzeRequest(BaseModel):
     url: Annotated[str, Field(max_length=2048)] | None = None
     title: Annotated[str, Field(max_length=1000)] | None = None
     brands: list[AnalyzeBrand] = Field(min_length=1, max_length=50)
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            normalize_url(url)  # ValueError (a 422 naming body.url) if not absolute http(s)
+        return url
 
     @model_validator(mode="after")
     def _something_to_analyze(self) -> AnalyzeRequest:

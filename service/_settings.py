@@ -120,8 +120,19 @@ class Settings(BaseSettings):
     attribution_window_days: int = Field(default=7, ge=1, le=365)
     """Days after an outlet's coverage of a brand during which a visit referred by that
     outlet's domain (not an exact article URL) counts as earned traffic."""
+    auth: Literal["keys", "off"] = "keys"
+    """API access control: `keys` (every `/v1` request needs an API key; make the first
+    with `clarion keys create`) or `off` (anyone who reaches the port may do anything:
+    for a laptop; `clarion demo` runs with it off on 127.0.0.1)."""
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    """Requests per minute per API key unless the key has its own limit (per process):
+    600 (10 a second, a minute's worth in a burst) lets a dashboard load its dozen or so
+    panels for several viewers at once, while one runaway script cannot take the CPU."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of Clarion's loggers."""
+    log_format: Literal["text", "json"] = "text"
+    """Log lines as `text`, or `json`: one object per line with time, level, logger, message,
+    and the request id and source id when known (for a log collector)."""
 
     @field_validator("contact_url")
     @classmethod

@@ -7,5 +7,8 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Authentication off for the suite (Settings reads it): tests about access turn it on
+# explicitly with Settings(auth="keys").
+os.environ["CLARION_AUTH"] = "off"
 
 from tests._elasticsearch import es_config  # noqa: F401  (a session fixture for every test)

@@ -190,6 +190,7 @@ def test_analyze_html_runs_extraction(client: httpx.Client) -> None:
         ({"text": "x", "brands": []}, "brands"),
         ({"text": "x", "brands": [{"name": "Acme", "query": "Acme AND"}]}, "brands.0.query"),
         ({"text": "x"}, "brands"),
+        ({"text": "x", "url": "0", "brands": [{"name": "Acme"}]}, "url"),  # found by fuzzing
     ],
 )
 def test_analyze_bad_input(client: httpx.Client, payload: dict, field: str) -> None:

@@ -13,6 +13,8 @@ d5    05-31 23:00       Social [10]   social 3    US       -     d5      globex 
 ====  ================  ===========  ====  =====  =======  ====  ======  ======================
 
 Authors: d1 Ann and Bo, d2 Ann, d3 Cy, d4 none, d5 Bo.
+Spokespeople quoted: acme's mentions in d1 Ada and Ben, d2 Ada, d3 Ben, d4 none;
+globex's in d1 and d4 Gil, d5 none.
 
 d2 and d3 are syndicated copies of d1 (cluster d1); d3 is a second copy in the
 same outlet as d1. With ``count="document"`` acme's cluster d1 is one unit, at
@@ -57,6 +59,13 @@ _AUTHORS: dict[str, tuple[str, ...]] = {
     "d4": (),
     "d5": ("Bo",),
 }
+_SPOKESPEOPLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("d1", "acme"): ("Ada", "Ben"),
+    ("d2", "acme"): ("Ada",),
+    ("d3", "acme"): ("Ben",),
+    ("d1", "globex"): ("Gil",),
+    ("d4", "globex"): ("Gil",),
+}
 
 Row = tuple[datetime | None, tuple[object, ...], int, int, int, int, int]
 
@@ -76,7 +85,11 @@ async def seeded(store: Store) -> Store:
             authors=_AUTHORS[doc_id],
         )
         mentions = [
-            dataclasses.replace(mention(doc_id, brand, label), cluster_id=cluster)
+            dataclasses.replace(
+                mention(doc_id, brand, label),
+                cluster_id=cluster,
+                spokespeople=_SPOKESPEOPLE.get((doc_id, brand), ()),
+            )
             for brand, label in _MENTIONS[doc_id]
         ]
         await store.save_document(document, mentions)
@@ -303,3 +316,45 @@ async def test_query_filters_exact_and_checked_per_document(seeded: Store) -> No
         ], q
     upper = MentionFilter(query=parse_query("{TEXT}"))
     assert await seeded.mention_stats(upper, group_by=("brand",), tz=Z) == []
+
+
+async def test_by_spokesperson_counts_each_spokesperson_and_none(seeded: Store) -> None:
+    found = await seeded.mention_stats(
+        ALL, group_by=("brand", "spokesperson"), tz=Z, count="outlet"
+    )
+    assert rows(found) == [
+        (None, ("acme", None), 1, 0, 0, 1, 50),  # d4
+        (None, ("acme", "Ada"), 2, 2, 0, 0, 1200),  # d1 (+, 1000), d2 (+, 200)
+        (None, ("acme", "Ben"), 2, 1, 1, 0, 2000),  # d1 (+, 1000), d3 (0, 1000)
+        (None, ("globex", None), 1, 0, 1, 0, 10),  # d5
+        (None, ("globex", "Gil"), 2, 1, 0, 1, 1050),  # d1 (-, 1000), d4 (+, 50)
+    ]
+    units = await seeded.mention_stats(
+        ALL, group_by=("brand", "spokesperson"), tz=Z, count="document"
+    )
+    assert rows(units) == [
+        (None, ("acme", None), 1, 0, 0, 1, 50),
+        (None, ("acme", "Ada"), 1, 1, 0, 0, 1200),  # cluster d1 once: d1's +, Daily + Wire
+        (None, ("acme", "Ben"), 1, 1, 0, 0, 1000),  # cluster d1 once: Daily once
+        (None, ("globex", None), 1, 0, 1, 0, 10),
+        (None, ("globex", "Gil"), 2, 1, 0, 1, 1050),  # clusters d1 and d4
+    ]
+    daily = await seeded.mention_stats(
+        MentionFilter(brand_ids=("acme",)),
+        group_by=("spokesperson",),
+        interval="day",
+        tz=Z,
+        count="document",
+    )
+    assert rows(daily) == [
+        (utc(2026, 5, 4), ("Ada",), 1, 1, 0, 0, 1200),
+        (utc(2026, 5, 4), ("Ben",), 1, 1, 0, 0, 1000),
+        (utc(2026, 5, 5), (None,), 1, 0, 0, 1, 50),
+    ]
+    both = await seeded.mention_stats(
+        MentionFilter(brand_ids=("acme",), outlets=("Wire",)),
+        group_by=("author", "spokesperson"),
+        tz=Z,
+        count="outlet",
+    )
+    assert rows(both) == [(None, ("Ann", "Ada"), 1, 1, 0, 0, 200)]  # d2 only
