@@ -26,8 +26,12 @@ run: install
 CHROMIUM := /usr/bin/chromium
 
 chromium:
-	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1; then 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO="sudo -n"; fi; 		( $$SUDO apt-get update -qq \
-		  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ) 			|| echo "make: chromium not installed; the dashboard's browser tests will be skipped"; 	fi
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+		( $$SUDO apt-get update -qq \
+		  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ) \
+		|| echo "make: chromium not installed; the dashboard's browser tests will be skipped"; \
+	fi
 
 test: install chromium
 	$(PY) -m pytest

@@ -37,7 +37,17 @@ from search import SQLiteStore
 from search._fts import index_text
 from search._sqlite_codec import DOCUMENT_COLUMNS, MENTION_COLUMNS, document_values, mention_values
 
-__all__ = ["BRANDS", "DAYS", "START", "brands", "build", "generate", "summary"]
+__all__ = [
+    "BRANDS",
+    "BRAND_WEIGHTS",
+    "DAYS",
+    "START",
+    "WORDS",
+    "brands",
+    "build",
+    "generate",
+    "summary",
+]
 
 BRANDS = (
     "apple",
@@ -51,6 +61,7 @@ BRANDS = (
     "sony",
     "ibm",
 )
+# Relative popularity (share of mentions before co-mentions): a long tail, like real coverage.
 BRAND_WEIGHTS = (24, 18, 16, 12, 10, 7, 5, 4, 2.5, 1.5)
 DAYS = 90
 START = datetime(2026, 6, 1, tzinfo=UTC)
@@ -67,7 +78,7 @@ _MARKETS = (
     ("IN", "en", 10),
     ("JP", "ja", 6),
 )
-_WORDS = (
+WORDS = (
     "market shares investors quarter earnings revenue record growth analysts forecast launch "
     "device chip cloud service users privacy regulators lawsuit recall battery update software "
     "security breach data centre factory supply chain prices customers rivals deal acquisition "
@@ -175,10 +186,10 @@ def generate(mentions: int, *, seed: int) -> Iterator[tuple[Document, list[Menti
                     b = rng.choices(BRANDS, BRAND_WEIGHTS)[0]
                     if b not in brand_ids:
                         brand_ids.append(b)
-                words = [rng.choice(_WORDS) for _ in range(60)]
+                words = [rng.choice(WORDS) for _ in range(60)]
                 for b in brand_ids:
                     words.insert(rng.randrange(len(words)), b.title())
-                title = f"{brand_ids[0].title()} {' '.join(rng.sample(_WORDS, 6))}"
+                title = f"{brand_ids[0].title()} {' '.join(rng.sample(WORDS, 6))}"
                 text, cluster = " ".join(words) + ".", doc_id
             slug = outlet.name.lower().replace(" ", "")
             authors = (
@@ -215,7 +226,7 @@ def generate(mentions: int, *, seed: int) -> Iterator[tuple[Document, list[Menti
                         document_id=doc_id,
                         brand_id=b,
                         sentiment=Sentiment(label, round(rng.uniform(0.5, 1.0), 3)),
-                        snippets=(f"… {b.title()} {' '.join(rng.sample(_WORDS, 8))} …",),
+                        snippets=(f"… {b.title()} {' '.join(rng.sample(WORDS, 8))} …",),
                         in_title=j == 0,
                         in_lead=rng.random() < 0.4,
                         count=rng.randint(1, 5),

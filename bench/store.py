@@ -35,42 +35,20 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# The same brands, popularity, window and vocabulary as the API benchmark's data set.
+from bench._dataset import BRAND_WEIGHTS, BRANDS, DAYS, START, WORDS
 from crawlers import Document
 from enrichment import Mention, Sentiment, SentimentLabel, parse_query
 from search import ElasticsearchConfig, ElasticsearchStore, MentionFilter, SQLiteStore, Store
 
-BRANDS = (
-    "apple",
-    "samsung",
-    "google",
-    "microsoft",
-    "amazon",
-    "meta",
-    "nvidia",
-    "intel",
-    "sony",
-    "ibm",
-)
-# Relative popularity (share of mentions before co-mentions): a long tail, like real coverage.
-BRAND_WEIGHTS = (24, 18, 16, 12, 10, 7, 5, 4, 2.5, 1.5)
-DAYS = 90
-START = datetime(2026, 6, 1, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Paris")
 PAGE = 50
 TEXT_QUERY = "recall OR lawsuit OR (earnings NEAR/5 record)"
-_WORDS = (
-    "market shares investors quarter earnings revenue record growth analysts forecast launch "
-    "device chip cloud service users privacy regulators lawsuit recall battery update software "
-    "security breach data centre factory supply chain prices customers rivals deal acquisition "
-    "partnership chief executive said statement announced report week year percent billion "
-    "million sales demand outlook strike workers union europe china india america court ruling "
-    "fine antitrust probe ai model assistant search advertising streaming games console phone"
-).split()
 
 
 def _outlets(rng: random.Random) -> list[tuple[str, int, int, str]]:
@@ -101,8 +79,8 @@ def generate(mentions: int, *, seed: int) -> Iterator[tuple[Document, list[Menti
             brand = rng.choices(BRANDS, BRAND_WEIGHTS)[0]
             if brand not in brands:
                 brands.append(brand)
-        title_words = rng.sample(_WORDS, 6)
-        text_words = [rng.choice(_WORDS) for _ in range(60)]
+        title_words = rng.sample(WORDS, 6)
+        text_words = [rng.choice(WORDS) for _ in range(60)]
         for brand in brands:
             text_words.insert(rng.randrange(len(text_words)), brand.title())
         slug = name.lower().replace(" ", "")
@@ -130,7 +108,7 @@ def generate(mentions: int, *, seed: int) -> Iterator[tuple[Document, list[Menti
                 document_id=doc_id,
                 brand_id=brand,
                 sentiment=Sentiment(label, round(rng.uniform(0.5, 1.0), 3)),
-                snippets=(f"… {brand.title()} {' '.join(rng.sample(_WORDS, 8))} …",),
+                snippets=(f"… {brand.title()} {' '.join(rng.sample(WORDS, 8))} …",),
                 in_title=j == 0,
                 count=rng.randint(1, 5),
             )

@@ -29,8 +29,9 @@ JSON_FEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 class ParsedFeed:
     """A feed's own fields and its entries, in feed order.
 
-    ``hub_url`` is the WebSub hub the feed advertises, if any, and ``self_url`` its
-    own canonical URL (``rel="self"``, JSON Feed ``feed_url``), the WebSub topic.
+    ``hub_url`` is the WebSub hub the feed advertises, if any (the first of
+    ``hub_urls``, every hub it names, in order), and ``self_url`` its own canonical
+    URL (``rel="self"``, JSON Feed ``feed_url``), the WebSub topic.
     ``skipped_entries`` counts entries dropped for having no usable http(s) link.
     """
 
@@ -40,6 +41,7 @@ class ParsedFeed:
     hub_url: str | None = None
     self_url: str | None = None
     skipped_entries: int = 0
+    hub_urls: tuple[str, ...] = ()
 
 
 def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -69,14 +71,14 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
             skipped += 1
         else:
             entries.append(entry)
-    hubs = (link.get("href") for link in feed.get("links", []) if link.get("rel") == "hub")
-    hub = next(hubs, None)
+    hubs = _hubs(link.get("href") for link in feed.get("links", []) if link.get("rel") == "hub")
     selves = (link.get("href") for link in feed.get("links", []) if link.get("rel") == "self")
     return ParsedFeed(
         title=html_to_text(feed.get("title", "")),
         link=_absolute(feed.get("link"), base=url),
         entries=entries,
-        hub_url=_absolute(hub, base=url),
+        hub_url=_first(hubs, base=url),
+        hub_urls=_all(hubs, base=url),
         self_url=_absolute(next(selves, None), base=url),
         skipped_entries=skipped,
     )
@@ -184,15 +186,16 @@ def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
             skipped += 1
         else:
             entries.append(entry)
-    hubs = document.get("hubs")
-    hub = None
-    if isinstance(hubs, list):
-        hub = next((h.get("url") for h in hubs if isinstance(h, dict) and h.get("url")), None)
+    listed = document.get("hubs")
+    hubs: list[str] = []
+    if isinstance(listed, list):
+        hubs = _hubs(h.get("url") for h in listed if isinstance(h, dict))
     return ParsedFeed(
         title=html_to_text(_string(document.get("title"))),
         link=_absolute(document.get("home_page_url"), base=url),
         entries=entries,
-        hub_url=_absolute(hub, base=url),
+        hub_url=_first(hubs, base=url),
+        hub_urls=_all(hubs, base=url),
         self_url=_absolute(document.get("feed_url"), base=url),
         skipped_entries=skipped,
     )
@@ -312,3 +315,18 @@ def _from_iso(value: object) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _hubs(values: Iterable[object]) -> list[str]:
+    """The non-empty string hub URLs among ``values``, in order."""
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _all(hubs: list[str], *, base: str) -> tuple[str, ...]:
+    """``hubs`` made absolute, unusable and repeated ones left out, in order."""
+    absolute = (_absolute(h, base=base) for h in hubs)
+    return tuple(dict.fromkeys(h for h in absolute if h is not None))
+
+
+def _first(hubs: list[str], *, base: str) -> str | None:
+    return next(iter(_all(hubs, base=base)), None)

@@ -43,6 +43,7 @@ class PollResult:
     is stored (see ``FeedState``); on a 304 they are the ones that were sent.
     ``hub_url`` / ``topic_url``: the WebSub hub and topic a feed body or its ``Link``
     headers advertise (``websub_links``); None on a 304 and for sitemaps.
+    ``hub_urls``: every hub advertised, ``hub_url`` first (empty when it is None).
     """
 
     entries: list[FeedEntry] = field(default_factory=list)
@@ -53,6 +54,7 @@ class PollResult:
     final_url: str | None = None
     hub_url: str | None = None
     topic_url: str | None = None
+    hub_urls: tuple[str, ...] = ()
 
 
 async def poll_feed(fetcher: Fetcher, source: Source, state: FeedState | None) -> PollResult:
@@ -93,6 +95,7 @@ async def poll_feed(fetcher: Fetcher, source: Source, state: FeedState | None) -
         final_url=result.url,
         hub_url=push.hub if push else None,
         topic_url=push.topic if push else None,
+        hub_urls=push.hubs if push else (),
     )
 
 

@@ -131,7 +131,9 @@ class FeedState:
     # WebSub push (``crawlers/_websub.py``): the subscription asked of the feed's hub.
     # ``websub_state`` is None (never asked), "pending" (asked, not verified yet),
     # "active" (verified; ``websub_lease_*`` set), "failed" or "denied" (retried with
-    # backoff after ``websub_failures``). ``websub_secret`` signs deliveries: never log it.
+    # backoff after ``websub_failures``), "unsubscribing" (the source was deleted or
+    # disabled; cleared when the hub verifies the unsubscription). ``websub_secret``
+    # signs deliveries: never log it.
     websub_hub: str | None = None
     websub_topic: str | None = None
     websub_callback: str | None = None

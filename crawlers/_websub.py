@@ -81,10 +81,15 @@ _MAX_REASON_CHARS = 200
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebSubLinks:
-    """Where to subscribe (``hub``) and to what (``topic``, the feed's self URL)."""
+    """Where to subscribe (``hub``) and to what (``topic``, the feed's self URL).
+
+    ``hubs``: every hub the feed names, ``hub`` first (``Link`` headers before the
+    body, in order, without repeats); a subscriber tries them in turn.
+    """
 
     hub: str
     topic: str
+    hubs: tuple[str, ...] = ()
 
 
 def websub_links(
@@ -96,11 +101,12 @@ def websub_links(
     falls back to ``url`` (the URL the feed was fetched from, after redirects) when
     neither names a self URL.
     """
-    header_hub, header_self = _from_link_header(headers.get("link") if headers else None, url)
-    hub = header_hub or feed.hub_url
-    if hub is None:
+    header_hubs, header_self = _from_link_header(headers.get("link") if headers else None, url)
+    body_hubs = feed.hub_urls or ((feed.hub_url,) if feed.hub_url else ())
+    hubs = tuple(dict.fromkeys((*header_hubs, *body_hubs)))
+    if not hubs:
         return None
-    return WebSubLinks(hub=hub, topic=header_self or feed.self_url or url)
+    return WebSubLinks(hub=hubs[0], topic=header_self or feed.self_url or url, hubs=hubs)
 
 
 def discover_websub(
@@ -135,17 +141,18 @@ def parse_link_header(value: str) -> list[tuple[str, frozenset[str]]]:
     return links
 
 
-def _from_link_header(value: str | None, base: str) -> tuple[str | None, str | None]:
-    hub = topic = None
+def _from_link_header(value: str | None, base: str) -> tuple[list[str], str | None]:
+    hubs: list[str] = []
+    topic = None
     for target, rels in parse_link_header(value or ""):
         absolute = _http_url(target, base)
         if absolute is None:
             continue
-        if "hub" in rels and hub is None:
-            hub = absolute
+        if "hub" in rels:
+            hubs.append(absolute)
         if "self" in rels and topic is None:
             topic = absolute
-    return hub, topic
+    return hubs, topic
 
 
 def _http_url(link: str, base: str) -> str | None:
@@ -241,15 +248,16 @@ def subscription_action(
 ) -> SubscriptionAction | None:
     """What to ask the hub now for a feed advertising ``hub`` / ``topic``, if anything.
 
-    ``subscribe`` when nothing (or a different hub, topic or callback) is subscribed;
+    ``subscribe`` when nothing (or a different hub, topic or callback) is subscribed,
+    or an unsubscription was asked for;
     ``renew`` when an active lease nears its end; ``retry`` when a failed, denied or
     never-verified request is due again; None otherwise, and always when ``hub`` or
     ``topic`` is None (the feed offers no push).
     """
     if hub is None or topic is None:
         return None
-    if state is None or state.websub_state is None:
-        return "subscribe"
+    if state is None or state.websub_state in (None, "unsubscribing"):
+        return "subscribe"  # "unsubscribing": the source was disabled, and is back
     if (state.websub_hub, state.websub_topic, state.websub_callback) != (hub, topic, callback):
         return "subscribe"
     due = subscription_due_at(state)

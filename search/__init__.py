@@ -15,6 +15,7 @@ from search._alerts_store import (
 from search._audit_store import AuditEntry, AuditPage, AuditStore, audit_store
 from search._buckets import bucket_start, bucket_starts
 from search._campaigns_store import Campaign, CampaignStore, campaign_store
+from search._clusters_store import ClusterStore, cluster_store
 from search._copy import CopyError, CopyStats, copy_store
 from search._es import ElasticsearchStore
 from search._es_client import ElasticsearchBusy, ElasticsearchConfig
@@ -22,6 +23,7 @@ from search._keys_store import ApiKey, KeyStore, Scope, key_store
 from search._sqlite import SQLiteStore
 from search._store import (
     BucketCount,
+    Collapse,
     CountBy,
     Dimension,
     Interval,
@@ -32,7 +34,9 @@ from search._store import (
     MentionSort,
     PullThrough,
     SaveOutcome,
+    StatRank,
     StatRow,
+    StatTop,
     Store,
     StoredVersion,
     StoreError,
@@ -60,6 +64,8 @@ __all__ = [
     "BucketCount",
     "Campaign",
     "CampaignStore",
+    "ClusterStore",
+    "Collapse",
     "CopyError",
     "CopyStats",
     "CountBy",
@@ -81,7 +87,9 @@ __all__ = [
     "SQLiteStore",
     "SaveOutcome",
     "Scope",
+    "StatRank",
     "StatRow",
+    "StatTop",
     "Store",
     "StoreError",
     "StoredVersion",
@@ -99,6 +107,7 @@ __all__ = [
     "bucket_start",
     "bucket_starts",
     "campaign_store",
+    "cluster_store",
     "copy_store",
     "key_store",
     "traffic_store",

@@ -55,7 +55,9 @@ __all__ = [
     "encode",
 ]
 
-AlertRuleType = Literal["volume_spike", "negative_surge", "crisis_terms", "tier1_coverage"]
+AlertRuleType = Literal[
+    "volume_spike", "negative_surge", "crisis_terms", "tier1_coverage", "story_growth"
+]
 WebhookFormat = Literal["json", "slack"]
 DeliveryState = Literal["pending", "delivered", "dead"]
 
@@ -86,7 +88,8 @@ class AlertRule:
     """What to watch for one brand. Which fields apply depends on ``type``:
     ``query`` (crisis_terms), ``max_tier`` (tier1_coverage), ``min_count`` and
     ``threshold`` (volume_spike, negative_surge), ``min_share`` and
-    ``window_hours`` (negative_surge). ``None`` means the detector's default.
+    ``window_hours`` (negative_surge), ``min_outlets``, ``window_minutes`` and
+    ``max_tier`` (story_growth). ``None`` means the detector's default.
     ``update_interval_seconds``: an alert's updates are sent at most this often (the
     alert itself is always current); 0 sends every update."""
 
@@ -102,6 +105,8 @@ class AlertRule:
     min_share: float | None = None
     window_hours: int = 6
     update_interval_seconds: int = 900
+    min_outlets: int | None = None
+    window_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,6 +46,7 @@ from search._es_alerts import ElasticsearchAlerts, list_bodies
 from search._es_audit import ElasticsearchAudit
 from search._es_campaigns import ElasticsearchCampaigns
 from search._es_client import ElasticsearchConfig, EsCalls, VersionConflict, connect
+from search._es_clusters import ElasticsearchClusters
 from search._es_export import ElasticsearchExport
 from search._es_keys import ElasticsearchKeys
 from search._es_maintenance import delete_before, documents_after, stray_mentions
@@ -57,6 +58,7 @@ from search._es_traffic import ElasticsearchTraffic
 from search._store import (
     SORT_PREFIX,
     BucketCount,
+    Collapse,
     CountBy,
     Dimension,
     Interval,
@@ -66,6 +68,7 @@ from search._store import (
     PullThrough,
     SaveOutcome,
     StatRow,
+    StatTop,
     StoredVersion,
     StoreError,
     TemporaryStoreError,
@@ -93,6 +96,7 @@ class ElasticsearchStore(
     ElasticsearchAudit,
     ElasticsearchCampaigns,
     ElasticsearchExport,
+    ElasticsearchClusters,
 ):
     """``search.Store`` on an Elasticsearch cluster (see the module docstring)."""
 
@@ -479,6 +483,7 @@ class ElasticsearchStore(
         interval: Interval | None = None,
         tz: ZoneInfo,
         count: CountBy = "outlet",
+        top: StatTop | None = None,
     ) -> list[StatRow]:
         """See ``search.Store.mention_stats``; how: ``search._es_stats``."""
         check_counting(interval, count)
@@ -490,6 +495,7 @@ class ElasticsearchStore(
             interval=interval,
             tz=tz,
             count=count,
+            top=top,
         )
 
     async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
@@ -511,26 +517,36 @@ class ElasticsearchStore(
         limit: int,
         cursor: str | None = None,
         sort: MentionSort = "time",
+        collapse: Collapse | None = None,
     ) -> MentionPage:
         """Mentions in ``sort`` order (``search.MentionSort``; default newest first);
-        ties by document id, then brand id, both descending.
+        ties by document id, then brand id, both descending. ``collapse``: see
+        ``search.Collapse``.
 
         ``limit`` is 1 to ``MAX_PAGE_SIZE`` (else ``StoreError``). A cursor is only
-        valid with the filter that issued it (else ``InvalidCursor``).
+        valid with the filter, sort and collapse that issued it (else ``InvalidCursor``).
         """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
         calls = self._opened()
         if sort not in SORT_PREFIX:
             raise StoreError(f"unknown sort {sort!r}: expected time, reach or prominence")
-        fingerprint = codec.filter_fingerprint(where, sort)
+        if collapse not in (None, "cluster"):
+            raise StoreError(f"unknown collapse {collapse!r}: expected cluster")
+        fingerprint = codec.filter_fingerprint(where, sort, collapse=collapse)
         after = (
             None
             if cursor is None
             else codec.decode_cursor(cursor, fingerprint, prefix=SORT_PREFIX[sort])
         )
         hits, last = await search_mentions(
-            calls, self.prefix, where, limit=limit, after=after, sort=sort
+            calls,
+            self.prefix,
+            where,
+            limit=limit,
+            after=after,
+            sort=sort,
+            collapse=collapse is not None,
         )
         next_cursor = None if last is None else codec.encode_cursor(last, fingerprint)
         return MentionPage(hits, next_cursor)

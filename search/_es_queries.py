@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from enrichment._query_ast import Node
 from search import _es_codec as esc
 from search._buckets import bucket_start
 from search._es_client import EsCalls
+from search._es_collapse import Clusters
 from search._es_query import EsQuery, compile_query
 from search._sqlite_codec import Key
 from search._store import (
@@ -106,9 +108,13 @@ def filters(where: MentionFilter, compiled: EsQuery | None, *, mentions: bool) -
             ("language", where.languages),
             ("outlet", where.outlets),
             ("tier", where.tiers),
+            ("cluster_id", where.clusters),
         ):
             if values:
                 clauses.append({"terms": {name: list(values)}})
+        if where.message is not None:
+            field = f"messages_{where.message_stance}"
+            clauses.append({"term": {field: where.message}})
     if compiled is not None and compiled.filter is not None:
         clauses.append(compiled.filter)
     return clauses
@@ -332,17 +338,32 @@ async def search_mentions(
     limit: int,
     after: Key | None,
     sort: MentionSort = "time",
+    collapse: bool = False,
 ) -> tuple[list[MentionHit], Key | None]:
     """One page of hits in ``sort`` order, after the key ``after``; and the key to
     continue from, or ``None`` on the last page. Keys are built from the stored
-    fields (booleans as 1 / 0), the same values as SQLite's."""
+    fields (booleans as 1 / 0), the same values as SQLite's. ``collapse``: only
+    the first mention of each (brand, cluster), with its copies (``search._es_collapse``)."""
     compiled = _compiled(where)
     if compiled is not None and compiled.never:
         return [], None
-    query = bool_query(filters(where, compiled, mentions=True))
+    clauses = filters(where, compiled, mentions=True)
+    query = bool_query(clauses)
     matcher = _Matcher(where.query, compiled)
-    batch = max(limit + 1, SCAN_BATCH) if matcher.needed else limit + 1
+    batch = max(limit + 1, SCAN_BATCH) if matcher.needed or collapse else limit + 1
     fields = _SORT_FIELDS[sort]
+    clusters = (
+        Clusters(
+            calls,
+            prefix,
+            clauses,
+            fields=fields,
+            key=lambda src: _key(src, fields),
+            check=matcher.check,
+        )
+        if collapse
+        else None
+    )
     order = [{f: "desc"} for f in fields]
     found: list[dict[str, Any]] = []
     while len(found) <= limit:
@@ -359,15 +380,23 @@ async def search_mentions(
         hits: list[dict[str, Any]] = page["hits"]["hits"]
         ok = await matcher.check(calls, prefix, [h["_source"]["document_id"] for h in hits])
         for hit in hits:
-            if hit["_source"]["document_id"] in ok:
-                found.append(hit["_source"])
-                if len(found) > limit:
-                    break
+            if hit["_source"]["document_id"] not in ok:
+                continue
+            if clusters is not None and not await clusters.leads(hit["_source"]):
+                continue
+            found.append(hit["_source"])
+            if len(found) > limit:
+                break
         if len(hits) < batch:
             break
         after = _key(hits[-1]["_source"], fields)
     served = found[:limit]
     hits_out = [esc.hit_from_source(src) for src in served]
+    if clusters is not None:
+        hits_out = [
+            replace(h, copies=await clusters.copies(src))
+            for h, src in zip(hits_out, served, strict=True)
+        ]
     if len(found) <= limit:
         return hits_out, None
     return hits_out, _key(served[-1], fields)

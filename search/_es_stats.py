@@ -29,7 +29,15 @@ from search._es_queries import (
     composite_buckets,
     filters,
 )
-from search._stats import CopyPart, OutletPart, document_rows, outlet_rows, part_dimensions
+from search._stats import (
+    CopyPart,
+    OutletPart,
+    check_top,
+    document_rows,
+    outlet_rows,
+    part_dimensions,
+    top_rows,
+)
 from search._store import (
     CountBy,
     Dimension,
@@ -37,6 +45,7 @@ from search._store import (
     Interval,
     MentionFilter,
     StatRow,
+    StatTop,
     StoreError,
 )
 
@@ -65,8 +74,36 @@ async def mention_stats(
     interval: Interval | None,
     tz: ZoneInfo,
     count: CountBy,
+    top: StatTop | None = None,
 ) -> list[StatRow]:
-    """See ``Store.mention_stats`` and the module docstring."""
+    """See ``Store.mention_stats`` and the module docstring. ``top`` ranks the
+    folded rows (``search._stats.top_rows``); by ``copies`` with
+    ``count="document"`` it reads the ``count="outlet"`` rows too."""
+    check_top(top, group_by=group_by, interval=interval)
+    rows = await _stats(
+        calls, prefix, where, group_by=group_by, interval=interval, tz=tz, count=count
+    )
+    if top is None:
+        return rows
+    copies = None
+    if top.by == "copies" and count == "document":
+        per_copy = await _stats(
+            calls, prefix, where, group_by=group_by, interval=None, tz=tz, count="outlet"
+        )
+        copies = {r.key: r.mentions for r in per_copy}
+    return top_rows(rows, top, copies=copies)
+
+
+async def _stats(
+    calls: EsCalls,
+    prefix: str,
+    where: MentionFilter,
+    *,
+    group_by: tuple[Dimension, ...],
+    interval: Interval | None,
+    tz: ZoneInfo,
+    count: CountBy,
+) -> list[StatRow]:
     dims = part_dimensions(group_by)
     if interval is not None and tz.key is None:
         raise StoreError("mention_stats needs a time zone with an IANA key, e.g. ZoneInfo('UTC')")

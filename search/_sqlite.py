@@ -48,6 +48,7 @@ from search._fts import FtsQuery, compile_query, index_text
 from search._sqlite_alerts import SQLiteAlerts
 from search._sqlite_audit import SQLiteAudit
 from search._sqlite_campaigns import SQLiteCampaigns
+from search._sqlite_clusters import SQLiteClusters
 from search._sqlite_conn import (
     BUSY_TIMEOUT,
     Synchronous,
@@ -67,6 +68,7 @@ from search._sqlite_traffic import SQLiteTraffic
 from search._store import (
     SORT_PREFIX,
     BucketCount,
+    Collapse,
     CountBy,
     Dimension,
     Interval,
@@ -76,6 +78,7 @@ from search._store import (
     PullThrough,
     SaveOutcome,
     StatRow,
+    StatTop,
     StoredVersion,
     StoreError,
 )
@@ -119,7 +122,13 @@ class _Open:
 
 
 class SQLiteStore(
-    SQLiteAlerts, SQLiteTraffic, SQLiteKeys, SQLiteAudit, SQLiteCampaigns, SQLiteExport
+    SQLiteAlerts,
+    SQLiteTraffic,
+    SQLiteKeys,
+    SQLiteAudit,
+    SQLiteCampaigns,
+    SQLiteExport,
+    SQLiteClusters,
 ):
     """``search.Store`` in one SQLite file (see the module docstring)."""
 
@@ -476,13 +485,14 @@ class SQLiteStore(
         interval: Interval | None = None,
         tz: ZoneInfo,
         count: CountBy = "outlet",
+        top: StatTop | None = None,
     ) -> list[StatRow]:
         """See ``search.Store.mention_stats``; how: ``search._sqlite_stats``."""
         check_counting(interval, count)
         fts = _compiled(where)
         return await self._read(
             lambda c: mention_stats(
-                c, where, fts, group_by=group_by, interval=interval, tz=tz, count=count
+                c, where, fts, group_by=group_by, interval=interval, tz=tz, count=count, top=top
             )
         )
 
@@ -506,18 +516,22 @@ class SQLiteStore(
         limit: int,
         cursor: str | None = None,
         sort: MentionSort = "time",
+        collapse: Collapse | None = None,
     ) -> MentionPage:
         """Mentions in ``sort`` order (``search.MentionSort``; default newest first);
-        ties by document id, then brand id, both descending.
+        ties by document id, then brand id, both descending. ``collapse``: see
+        ``search.Collapse``.
 
         ``limit`` is 1 to ``MAX_PAGE_SIZE`` (else ``StoreError``). A cursor is only
-        valid with the filter that issued it (else ``InvalidCursor``).
+        valid with the filter, sort and collapse that issued it (else ``InvalidCursor``).
         """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise StoreError(f"limit {limit} outside 1..{MAX_PAGE_SIZE}")
         if sort not in SORT_PREFIX:
             raise StoreError(f"unknown sort {sort!r}: expected time, reach or prominence")
-        fingerprint = codec.filter_fingerprint(where, sort)
+        if collapse not in (None, "cluster"):
+            raise StoreError(f"unknown collapse {collapse!r}: expected cluster")
+        fingerprint = codec.filter_fingerprint(where, sort, collapse=collapse)
         after = (
             None
             if cursor is None
@@ -525,7 +539,9 @@ class SQLiteStore(
         )
         fts = _compiled(where)
         hits, last = await self._read(
-            lambda c: search_mentions(c, where, fts, limit=limit, after=after, sort=sort)
+            lambda c: search_mentions(
+                c, where, fts, limit=limit, after=after, sort=sort, collapse=collapse is not None
+            )
         )
         next_cursor = None if last is None else codec.encode_cursor(last, fingerprint)
         return MentionPage(hits, next_cursor)

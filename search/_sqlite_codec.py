@@ -303,7 +303,9 @@ _CURSOR_MAC_KEY = b"clarion.search.sqlite.cursor"
 _MAC_BYTES = 8
 
 
-def filter_fingerprint(where: MentionFilter, sort: str = "time") -> str:
+def filter_fingerprint(
+    where: MentionFilter, sort: str = "time", *, collapse: str | None = None
+) -> str:
     """A short digest of a filter and sort: a cursor is only valid for the query
     (and the order) that issued it."""
     start = to_us(where.start) if where.start is not None else None
@@ -313,6 +315,12 @@ def filter_fingerprint(where: MentionFilter, sort: str = "time") -> str:
     extra: list[object] = [[list(v) for v in narrowing]] if any(narrowing) else []
     if sort != "time":  # the newest-first cursors issued before sorts existed stay valid
         extra.append(sort)
+    if where.clusters:  # likewise
+        extra.append(["clusters", list(where.clusters)])
+    if where.message is not None:  # likewise
+        extra.append(["message", where.message, where.message_stance])
+    if collapse is not None:  # likewise
+        extra.append(["collapse", collapse])
     body = json.dumps(
         [list(where.brand_ids), start, end, where.sentiment, repr(where.query), *extra]
     )

@@ -23,6 +23,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -125,10 +126,18 @@ def filters(
         ("language", where.languages),
         ("outlet", where.outlets),
         ("tier", where.tiers),
+        ("cluster_id", where.clusters),
     ):
         if values:
             clauses.append(f"m.{column} IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(values)))
+    if where.message is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(m.messages) j "
+            "WHERE json_extract(j.value, '$.message') = ? "
+            "AND json_extract(j.value, '$.stance') = ?)"
+        )
+        params.extend([where.message, where.message_stance])
     if fts is not None and fts.match is not None:
         clauses.append(
             "m.document_pk IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
@@ -281,9 +290,12 @@ def search_mentions(
     limit: int,
     after: Key | None,
     sort: MentionSort = "time",
+    collapse: bool = False,
 ) -> tuple[list[MentionHit], Key | None]:
     """One page of hits in ``sort`` order, after the key ``after``; and the key
-    to continue from, or ``None`` on the last page.
+    to continue from, or ``None`` on the last page. ``collapse``: keep a mention
+    only when it is the first of its (brand, cluster) in that order among the
+    filter's mentions (``search.Collapse``), with its count of copies.
 
     Keyset paging on the sort's columns then ``(counted_us, document_id,
     brand_id)``, all descending. Newest first is served in order by the
@@ -294,9 +306,10 @@ def search_mentions(
         return [], None
     condition, params = filters(where, fts, newest_first=sort == "time", brand_order=sort != "time")
     matcher = _Matcher(where.query, fts)
-    batch = max(limit + 1, SCAN_BATCH) if matcher.needed else limit + 1
+    batch = max(limit + 1, SCAN_BATCH) if matcher.needed or collapse else limit + 1
     # The text is only read when each candidate has to be checked.
     columns = _HIT_COLUMNS + (f", {_MATCH_COLUMNS}" if matcher.needed else "")
+    clusters = _Clusters(conn, where, fts, matcher, sort) if collapse else None
     sort_columns = [f"m.{c}" for c in _SORT_COLUMNS[sort]]
     order = ", ".join(f"{c} DESC" for c in sort_columns)
     keyset_sql = f" AND ({', '.join(sort_columns)}) < ({', '.join('?' * len(sort_columns))})"
@@ -316,14 +329,65 @@ def search_mentions(
                 [*params, *key_params, batch],
             ).fetchall()
             for row in rows:
-                if matcher(row["document_pk"], row):
-                    found.append(row)
-                    if len(found) > limit:
-                        break
+                if not matcher(row["document_pk"], row):
+                    continue
+                if clusters is not None and not clusters.leads(row, key(row)):
+                    continue
+                found.append(row)
+                if len(found) > limit:
+                    break
             if len(rows) < batch:
                 break
             after = key(rows[-1])
     hits = [hit_from_row(row) for row in found[:limit]]
+    if clusters is not None:
+        hits = [replace(hit_from_row(row), copies=clusters.copies(row)) for row in found[:limit]]
     if len(found) <= limit:
         return hits, None
     return hits, key(found[limit - 1])
+
+
+class _Clusters:
+    """Per (brand, cluster) of the filter: the sort key of its first mention and
+    how many mentions it has, each read once per page (all its mentions the
+    filter covers, checked by the matcher when the query is not exact)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        where: MentionFilter,
+        fts: FtsQuery | None,
+        matcher: _Matcher,
+        sort: MentionSort,
+    ) -> None:
+        self._conn = conn
+        self._condition, self._params = filters(where, fts)
+        self._matcher = matcher
+        self._names = _SORT_COLUMNS[sort]
+        self._seen: dict[tuple[str, str], tuple[Key, int]] = {}
+
+    def _of(self, row: sqlite3.Row) -> tuple[Key, int]:
+        cluster = (row["brand_id"], row["cluster_id"])
+        if cluster not in self._seen:
+            extra = f", {_MATCH_COLUMNS}" if self._matcher.needed else ""
+            members = [
+                member
+                for member in self._conn.execute(
+                    f"SELECT m.document_pk, {', '.join(f'm.{c}' for c in self._names)}{extra} "
+                    "FROM mentions m JOIN documents d ON d.pk = m.document_pk "
+                    f"WHERE {self._condition} AND m.brand_id = ? AND m.cluster_id = ?",
+                    [*self._params, *cluster],
+                )
+                if self._matcher(member["document_pk"], member)
+            ]
+            own = tuple(row[c] for c in self._names)  # always among them, but never fail
+            best = max((tuple(member[c] for c in self._names) for member in members), default=own)
+            self._seen[cluster] = (best, len(members))
+        return self._seen[cluster]
+
+    def leads(self, row: sqlite3.Row, key: Key) -> bool:
+        """Whether ``row`` (a mention the filter covers) is its cluster's first."""
+        return self._of(row)[0] == key
+
+    def copies(self, row: sqlite3.Row) -> int:
+        return self._of(row)[1]

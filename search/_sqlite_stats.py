@@ -15,6 +15,11 @@ go through; ``tests/store_contract/test_stats_reference.py`` holds both to it.
 Over a bounded window only the syndicated mentions are grouped by cluster
 (``_document_parts``); the others are units by themselves.
 
+A ranking (``top``, ``search.StatTop``) is cut in SQL (``_top``: ``ORDER BY ...
+LIMIT``) with ``count="outlet"`` and with ``by="copies"``; with
+``count="document"`` by mentions or reach, ``_document_parts`` (cheaper than
+grouping every mention by cluster) are folded and ranked in Python.
+
 A query that does not compile exactly to FTS is first resolved to the matching
 documents (checked one by one), then aggregated over those.
 """
@@ -37,8 +42,16 @@ from search._sqlite_queries import (
     _snapshot,
     filters,
 )
-from search._stats import OutletPart, outlet_rows, part_dimensions
-from search._store import CountBy, Dimension, GroupKey, Interval, MentionFilter, StatRow
+from search._stats import OutletPart, check_top, outlet_rows, part_dimensions, top_rows
+from search._store import (
+    CountBy,
+    Dimension,
+    GroupKey,
+    Interval,
+    MentionFilter,
+    StatRow,
+    StatTop,
+)
 
 __all__ = ["mention_stats"]
 
@@ -73,9 +86,11 @@ def mention_stats(
     interval: Interval | None,
     tz: ZoneInfo,
     count: CountBy,
+    top: StatTop | None = None,
 ) -> list[StatRow]:
     """See ``Store.mention_stats`` and the module docstring."""
     dims = part_dimensions(group_by)
+    check_top(top, group_by=group_by, interval=interval)
     if fts is not None and fts.never:
         return []
     condition, params = filters(where, fts)
@@ -86,7 +101,14 @@ def mention_stats(
             pks = _matching(conn, condition, params, matcher)
             condition += " AND m.document_pk IN (SELECT value FROM json_each(?))"
             params = [*params, json.dumps(pks)]
+        if top is not None and (count == "outlet" or top.by == "copies"):
+            return _top(conn, condition, params, dims, group_by, count, top)
         window = _window(where, interval, tz)
+        if top is not None:  # count="document" by mentions / reach: _document_parts is faster
+            found = outlet_rows(
+                _document_parts(conn, condition, params, dims, None), group_by=group_by
+            )
+            return top_rows((r for r in found if r.mentions), top)
         if count == "document":
             if window is None and buckets is not None:
                 rows = _rows(_source(dims), condition, dims)
@@ -339,3 +361,67 @@ def _outlet_parts(
         )
         for r in per_instant:
             yield OutletPart(buckets.of(r["us"]), part_dims, row["sentiment"], r["n"], r["reach"])
+
+
+# The ranking's ORDER BY after the keys: most first, ties by the second figure.
+_ORDER: dict[str, str] = {
+    "mentions": "mentions DESC, reach DESC",
+    "reach": "reach DESC, mentions DESC",
+    "copies": "copies DESC, reach DESC",
+}
+
+
+def _top(
+    conn: sqlite3.Connection,
+    condition: str,
+    params: list[object],
+    dims: tuple[Dimension, ...],
+    group_by: tuple[Dimension, ...],
+    count: CountBy,
+    top: StatTop,
+) -> list[StatRow]:
+    """``top``'s groups (``search.StatTop``) ranked and cut in SQL (``ORDER BY
+    ... LIMIT``): one statement, no parts folded in Python. ``count="outlet"``:
+    one ``GROUP BY`` of the mentions. ``count="document"``: the units of
+    ``_units`` (with each unit's copies) grouped once more by ``group_by``.
+    Keys ascend with ``NULL`` first, as ``StatTop`` orders them."""
+    keys = [f"d{dims.index(d)}" for d in group_by]
+    group = f"GROUP BY {', '.join(keys)} " if keys else ""
+    order = ", ".join([_ORDER[top.by], *keys])
+    picked = "".join(f"{k}, " for k in keys)
+    if count == "outlet":
+        source = f"({_rows(_source(dims), condition, dims)}) m"
+        labels = "CASE m.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
+        figures = "COUNT(*) AS copies, SUM(m.audience) AS reach"
+    else:
+        cols = ", ".join(f"d{i}" for i in range(len(dims)))
+        rows = _rows(_source(dims), condition, dims)
+        per_outlet = (
+            f"SELECT {cols}, cluster, MIN({_FIRST}) AS first, MAX(r.audience) AS audience, "
+            f"COUNT(*) AS n FROM ({rows}) r GROUP BY {cols}, cluster, r.outlet"
+        )
+        source = (
+            f"(SELECT {cols}, MIN(first) AS first, SUM(audience) AS audience, SUM(n) AS n "
+            f"FROM ({per_outlet}) GROUP BY {cols}, cluster) m"
+        )
+        labels = "(m.first & 3)"
+        figures = "SUM(m.n) AS copies, SUM(m.audience) AS reach"
+    found = conn.execute(
+        f"SELECT {picked}SUM({labels} = 0) AS negative, SUM({labels} = 1) AS neutral, "
+        f"SUM({labels} = 2) AS positive, COUNT(*) AS mentions, {figures} "
+        f"FROM {source} {group}ORDER BY {order} LIMIT ?",
+        [*params, top.limit],
+    ).fetchall()
+    return [
+        StatRow(
+            start=None,
+            key=tuple(row[k] for k in keys),
+            mentions=row["mentions"],
+            positive=row["positive"],
+            neutral=row["neutral"],
+            negative=row["negative"],
+            reach=row["reach"],
+        )
+        for row in found
+        if row["mentions"]  # no GROUP BY: one row, of zeros when nothing matched
+    ]

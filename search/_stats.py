@@ -21,14 +21,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from enrichment import SentimentLabel
-from search._store import DIMENSIONS, Dimension, GroupKey, StatRow, StoreError
+from search._store import (
+    DIMENSIONS,
+    Dimension,
+    GroupKey,
+    Interval,
+    StatRow,
+    StatTop,
+    StoreError,
+)
 
 __all__ = [
     "CopyPart",
     "OutletPart",
+    "check_top",
     "document_rows",
     "outlet_rows",
     "part_dimensions",
+    "top_rows",
 ]
 
 _LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
@@ -142,3 +152,39 @@ def document_rows(
         acc = table.setdefault((start, _key(group_by, dims_of[unit], sentiment)), _Acc())
         acc.add(sentiment, 1, sum(outlets[unit].values()))
     return _rows(table)
+
+
+def check_top(
+    top: StatTop | None, *, group_by: tuple[Dimension, ...], interval: Interval | None
+) -> None:
+    """``StoreError`` for a ``top`` that ``Store.mention_stats`` does not take."""
+    if top is None:
+        return
+    if top.limit < 1:
+        raise StoreError(f"top.limit must be at least 1, not {top.limit}")
+    if top.by not in ("mentions", "reach", "copies"):
+        raise StoreError(f"unknown top.by {top.by!r}")
+    if interval is not None or "sentiment" in group_by:
+        raise StoreError("top ranks whole groups: no interval and no sentiment dimension")
+
+
+def top_rows(
+    rows: Iterable[StatRow],
+    top: StatTop,
+    *,
+    copies: Mapping[tuple[GroupKey, ...], int] | None = None,
+) -> list[StatRow]:
+    """``rows`` (no interval) ranked and cut as ``StatTop`` says: the reference
+    of that order, for the stores that rank after folding. ``copies`` maps each
+    key to its mentions counted per outlet (``by="copies"``; the rows' own
+    ``mentions`` when ``None``)."""
+
+    def rank(r: StatRow) -> tuple[object, ...]:
+        if top.by == "reach":
+            first, second = r.reach, r.mentions
+        else:
+            first = r.mentions if top.by == "mentions" or copies is None else copies[r.key]
+            second = r.reach
+        return (-first, -second, tuple((v is not None, v) for v in r.key))
+
+    return sorted(rows, key=rank)[: top.limit]

@@ -33,7 +33,14 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from crawlers import Document, FeedState, Source
-from enrichment import Brand, Mention, SentimentLabel, Syndication, SyndicationCandidate
+from enrichment import (
+    Brand,
+    Mention,
+    SentimentLabel,
+    Stance,
+    Syndication,
+    SyndicationCandidate,
+)
 from enrichment._query_ast import Node
 
 Interval = Literal["hour", "day", "week", "month"]
@@ -43,6 +50,11 @@ MentionSort = Literal["time", "reach", "prominence"]
 (counted time), ``reach`` (the outlet's audience, then time), ``prominence``
 (in the title, then in the lead, then times mentioned, then time); ties by
 document id, then brand id."""
+Collapse = Literal["cluster"]
+"""``search_mentions(collapse="cluster")``: one hit per (brand, syndication cluster),
+the cluster's first mention in the sort's order among those the filter covers, with
+``MentionHit.copies``. Which one is kept depends only on the filter and the sort, so
+keyset paging neither repeats nor skips a cluster."""
 SORT_PREFIX: dict[MentionSort, int] = {"time": 0, "reach": 1, "prominence": 3}
 """How many sort values come before (counted_us, document_id, brand_id) in a key."""
 CountBy = Literal["document", "outlet"]
@@ -130,6 +142,14 @@ class MentionFilter:
     languages: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()
     tiers: tuple[int, ...] = ()
+    clusters: tuple[str, ...] = ()
+    """Syndication cluster ids (``Mention.cluster_id``): e.g. the details of a
+    few clusters a ranking (``StatTop``) picked."""
+    message: str | None = None
+    """A key message as written in the brand's configuration (``MessageMatch.message``,
+    compared exactly): only mentions that match it with ``message_stance``."""
+    message_stance: Stance = "carried"
+    """The stance ``message`` must be matched with; ignored without ``message``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +166,9 @@ class MentionHit:
     audience: int
     language: str | None
     published_at: datetime  # the time the mention counts at (see the contract)
+    copies: int | None = None
+    """With ``collapse="cluster"``: how many mentions of this brand in this
+    syndication cluster the filter covers (this one included); else ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +201,23 @@ class BucketCount:
     start: datetime
     brand_id: str
     count: int
+
+
+StatRank = Literal["mentions", "reach", "copies"]
+"""What ``StatTop`` ranks groups by: ``mentions`` or ``reach`` (as ``StatRow``
+has them) or ``copies``, the group's mentions counted per outlet (every copy, as
+``count="outlet"`` counts them) whatever ``count``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatTop:
+    """A ranking of ``mention_stats`` groups, done in the store: only the first
+    ``limit`` (>= 1) groups, most first by ``by``; ties by reach (by mentions
+    when ``by="reach"``), then by key ascending (``None`` first), so the order
+    is total and the same on every store."""
+
+    by: StatRank
+    limit: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -315,10 +355,13 @@ class Store(Protocol):
         interval: Interval | None = None,
         tz: ZoneInfo,
         count: CountBy = "outlet",
+        top: StatTop | None = None,
     ) -> list[StatRow]:
         """Mentions, sentiment counts and reach per group (and per ``interval``
         bucket in ``tz`` when given), aggregated in the store; groups with no
         mention are omitted; rows sorted by (start, key) with ``None`` first.
+        With ``top`` (no ``interval``, no ``sentiment`` dimension, else
+        ``StoreError``): only its first groups, in its order.
 
         ``count="outlet"``: every mention counts. ``count="document"``: the unit
         is a brand's syndication cluster within one group (the same cluster in
@@ -337,8 +380,10 @@ class Store(Protocol):
         limit: int,
         cursor: str | None = None,
         sort: MentionSort = "time",
+        collapse: Collapse | None = None,
     ) -> MentionPage:
         """Mentions in ``sort`` order (see ``MentionSort``; default newest first),
-        ``limit`` per page; ``next_cursor`` is ``None`` on the last page. A cursor
-        issued for another filter or another sort raises ``InvalidCursor``."""
+        ``limit`` per page; ``next_cursor`` is ``None`` on the last page. With
+        ``collapse="cluster"``, one hit per cluster (see ``Collapse``). A cursor
+        issued for another filter, sort or collapse raises ``InvalidCursor``."""
         ...

@@ -12,6 +12,11 @@ Two paths, one outcome (``AlertEngine.trigger``):
   the current hour's mentions against the seasonal baseline of the four weeks
   before (``service._spikes.volume_spike``; hours in UTC) and ``negative_surge``
   the last ``window_hours`` against the 28 days before (``negative_surge``).
+- **New stories** (``story_growth``, ``service._story_growth``): judged with the
+  count-based rules, and also right after a batch that stored new mentions of the
+  rule's brand (a growing story alerts within seconds of the copy that made it
+  reach ``min_outlets``). Each story (syndication cluster) has its own alert:
+  grouping is per (rule, cluster id) rather than per rule.
 
 Grouping (``_spikes.same_story``): a trigger of a rule within its cool-down of the
 rule's last alert's latest update updates that alert (event ``alert.updated``,
@@ -54,9 +59,11 @@ from search import (
     MentionFilter,
     SaveOutcome,
     Store,
+    cluster_store,
 )
 from service._alert_counts import MAX_EVIDENCE_MENTIONS, hit_evidence, surge_finding, volume_finding
 from service._spikes import same_story
+from service._story_growth import story_findings
 from service._webhooks import deliveries_for
 
 __all__ = ["AlertEngine", "StoredDocument"]
@@ -122,7 +129,8 @@ class AlertEngine:
 
     async def on_stored(self, stored: Sequence[StoredDocument]) -> None:
         """The pipeline's callback after a batch is stored: per-document rules now,
-        count-based rules soon (``run_forever`` is poked)."""
+        then the story rules of the brands mentioned; count-based rules soon
+        (``run_forever`` is poked)."""
         new = [(d, ms) for d, ms, outcome in stored if outcome == "created"]
         self._poked.set()
         if not new:
@@ -142,6 +150,11 @@ class AlertEngine:
             if hits:
                 hits.sort(key=lambda h: h[0].published_at or h[0].fetched_at, reverse=True)
                 await self._document_trigger(rule, [_mention_evidence(d, m) for d, m in hits])
+        try:  # after the per-document rules; the periodic check judges stories too
+            await self.check_stories(brand_ids={m.brand_id for _, ms in new for m in ms})
+        except Exception:
+            self.errors += 1
+            log.exception("story checks after a batch failed")
 
     async def _document_trigger(
         self, rule: AlertRule, mentions: Sequence[dict[str, Any]]
@@ -230,9 +243,12 @@ class AlertEngine:
         evidence: dict[str, Any],
         mentions: Sequence[dict[str, Any]],
         unchanged_is_quiet: bool = False,
+        story: str | None = None,
     ) -> Alert | None:
         """Open or update the rule's alert and enqueue its event; the alert as stored,
-        or ``None`` when ``unchanged_is_quiet`` and the evidence did not change."""
+        or ``None`` when ``unchanged_is_quiet`` and the evidence did not change.
+        ``story``: the alert is the rule's alert of that story (``evidence["cluster_id"]``)
+        rather than the rule's latest."""
         async with self._lock:
             return await self._trigger_locked(
                 rule,
@@ -240,6 +256,7 @@ class AlertEngine:
                 evidence=evidence,
                 mentions=mentions,
                 unchanged_is_quiet=unchanged_is_quiet,
+                story=story,
             )
 
     async def _trigger_locked(
@@ -251,10 +268,11 @@ class AlertEngine:
         mentions: Sequence[dict[str, Any]],
         unchanged_is_quiet: bool = False,
         document_ids: Sequence[str] = (),
+        story: str | None = None,
     ) -> Alert | None:
         # the caller holds self._lock
         now = self._clock()
-        last = await self._alerts.latest_alert(rule.id)
+        last = await self._latest(rule, story)
         cooldown = timedelta(seconds=rule.cooldown_seconds)
         ongoing = last is not None and same_story(
             last_alert_at=last.updated_at, now=now, cooldown=cooldown
@@ -299,6 +317,20 @@ class AlertEngine:
         log.info("%s %s (%s): %s", event_type or "held update", alert.id, rule.id, summary)
         return alert
 
+    async def _latest(self, rule: AlertRule, story: str | None) -> Alert | None:
+        """The rule's alert updated last; with ``story``, of that story only."""
+        if story is None:
+            return await self._alerts.latest_alert(rule.id)
+        return next(
+            (a for a in await self._story_alerts(rule) if a.evidence.get("cluster_id") == story),
+            None,
+        )
+
+    async def _story_alerts(self, rule: AlertRule) -> list[Alert]:
+        """The rule's recent alerts, most recently updated first."""
+        recent = await self._alerts.list_alerts(brand_id=rule.brand_id, limit=RECENT_ALERTS)
+        return [a for a in recent if a.rule_id == rule.id]
+
     async def _record(self, alert: Alert, event_type: str | None, now: datetime) -> int:
         """Write ``alert`` with the deliveries of its event (none when ``event_type`` is
         ``None``: an update held back by the rule's update interval); how many."""
@@ -322,12 +354,17 @@ class AlertEngine:
         for rule in await self._alerts.list_alert_rules():
             async with self._lock:
                 now = self._clock()
-                last = await self._alerts.latest_alert(rule.id)
-                held = last is not None and (last.notified_at or last.opened_at) < last.updated_at
-                if last is None or not held or not _update_due(rule, last, now):
-                    continue
-                if await self._record(last, "alert.updated", now):
-                    sent += 1
+                if rule.type == "story_growth":  # one alert per story, each may be held
+                    candidates = await self._story_alerts(rule)
+                else:
+                    latest = await self._alerts.latest_alert(rule.id)
+                    candidates = [] if latest is None else [latest]
+                for last in candidates:
+                    held = (last.notified_at or last.opened_at) < last.updated_at
+                    if not held or not _update_due(rule, last, now):
+                        continue
+                    if await self._record(last, "alert.updated", now):
+                        sent += 1
         if sent:
             self._wake_delivery()
         return sent
@@ -353,9 +390,33 @@ class AlertEngine:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._poked.wait(), self._check_interval)
 
-    async def check_counts(self) -> list[Alert]:
-        """Judge every enabled volume-spike and negative-surge rule now; the alerts sent."""
+    async def check_stories(self, *, brand_ids: set[str] | None = None) -> list[Alert]:
+        """Judge every enabled ``story_growth`` rule (of ``brand_ids`` when given) now;
+        the alerts opened or updated, one per story."""
         sent: list[Alert] = []
+        for rule in await self._alerts.list_alert_rules():
+            if not rule.enabled or rule.type != "story_growth":
+                continue
+            if brand_ids is not None and rule.brand_id not in brand_ids:
+                continue
+            clusters = cluster_store(self._store)
+            for finding in await story_findings(self._store, clusters, rule, now=self._clock()):
+                alert = await self.trigger(
+                    rule,
+                    summary=finding.summary,
+                    evidence=finding.evidence,
+                    mentions=finding.mentions,
+                    unchanged_is_quiet=True,
+                    story=finding.cluster_id,
+                )
+                if alert is not None:
+                    sent.append(alert)
+        return sent
+
+    async def check_counts(self) -> list[Alert]:
+        """Judge every enabled volume-spike, negative-surge and story-growth rule now;
+        the alerts sent."""
+        sent: list[Alert] = await self.check_stories()
         for rule in await self._alerts.list_alert_rules():
             if not rule.enabled:
                 continue

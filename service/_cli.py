@@ -27,6 +27,7 @@ from service._audit import record_change
 from service._cli_backfill import backfill_command
 from service._cli_brands import brands_app
 from service._cli_keys import keys_app
+from service._cli_run import progress, run_on_store
 from service._logging import LogFormat, configure_logging
 from service._migrate import Location
 from service._runtime import ConfigFileError, Runtime
@@ -436,12 +437,7 @@ def _copy(
         try:
             await dst.open()
             try:
-                total = await src.count_documents()
-                with typer.progressbar(length=total, label="documents", file=sys.stderr) as bar:
-
-                    def advance(done: int) -> None:
-                        bar.update(done - bar.pos)
-
+                with progress(await src.count_documents()) as advance:
                     stats = await copy_store(
                         src,
                         dst,
@@ -479,9 +475,7 @@ def retention(
     ] = None,
 ) -> None:
     """Delete documents and mentions counted more than DAYS days ago, now."""
-    from search import StoreError
     from service._retention import apply_retention, retention_cutoff
-    from service._runtime import make_store
 
     settings = _settings(retention_days=days)
     keep = settings.retention_days
@@ -492,18 +486,7 @@ def retention(
     now = datetime.now(UTC)
     cutoff = retention_cutoff(keep, now=now)
 
-    async def run() -> int:
-        store = make_store(settings)
-        await store.open()
-        try:
-            return await apply_retention(store, keep, now=now)
-        finally:
-            await store.close()
-
-    try:
-        deleted = asyncio.run(run())
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    deleted = run_on_store(settings, lambda store: apply_retention(store, keep, now=now))
     typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "documents_deleted": deleted}))
 
 

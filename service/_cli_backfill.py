@@ -10,17 +10,14 @@ is run again. Errors end with one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from search import StoreError
+from search import Store
 from service._backfill import BACKFILL_BATCH
 
 __all__ = ["backfill_command"]
@@ -61,73 +58,43 @@ def backfill_command(
     nothing). Resumable: an interrupted run continues after the last batch it wrote.
     Restart running API processes first if brands changed outside the API.
     """
-    from enrichment import Enricher, MessageFinder, SentenceEncoder, SentimentModel
+    from enrichment import Enricher
     from service._backfill import backfill, backfill_job
     from service._cli import _configure_logging, _fail, _settings
-    from service._runtime import make_store
+    from service._cli_run import progress, run_on_store
+    from service._runtime import load_models
 
     settings = _settings()
     when = _since(since)
     _configure_logging("warning", settings.log_format)
-    if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = checkpoint or settings.data_dir / "backfill.checkpoint.json"
 
-    async def run() -> dict[str, Any]:
-        store = make_store(settings)
-        await store.open()
-        try:
-            brands = await store.list_brands()
-            known = {b.id for b in brands}
-            unknown = sorted(set(brand or ()) - known)
-            if unknown:
-                raise _fail(f"no brand(s) {', '.join(unknown)} in the store")
-            if brand:
-                brands = [b for b in brands if b.id in set(brand)]
-            model = await asyncio.to_thread(
-                SentimentModel.load,
-                settings.sentiment_model,
-                threads=settings.model_threads,
-                batch_size=settings.model_batch_size,
-                local_files_only=not settings.model_downloads,
-                quantize=settings.model_quantize,
+    async def run(store: Store) -> dict[str, Any]:
+        brands = await store.list_brands()
+        known = {b.id for b in brands}
+        unknown = sorted(set(brand or ()) - known)
+        if unknown:
+            raise _fail(f"no brand(s) {', '.join(unknown)} in the store")
+        if brand:
+            brands = [b for b in brands if b.id in set(brand)]
+        model, messages = await load_models(settings)
+        enricher = Enricher(brands=brands, sentiment=model, messages=messages)
+        model_id = f"{settings.sentiment_model or 'shipped'} quantize={settings.model_quantize}"
+        only = set(brand) if brand else None
+        job = backfill_job(enricher, model=model_id, brand_ids=only, since=when)
+        with progress(await store.count_documents()) as advance:
+            stats = await backfill(
+                store,
+                enricher,
+                checkpoint=path,
+                job=job,
+                brand_ids=only,
+                since=when,
+                batch=batch,
+                on_batch=advance,
+                stop_after_batches=stop_after_batches,
             )
-            messages = MessageFinder(
-                functools.partial(
-                    SentenceEncoder.load,
-                    threads=settings.model_threads,
-                    local_files_only=not settings.model_downloads,
-                ),
-                sentiment=model,
-            )
-            enricher = Enricher(brands=brands, sentiment=model, messages=messages)
-            model_id = f"{settings.sentiment_model or 'shipped'} quantize={settings.model_quantize}"
-            only = set(brand) if brand else None
-            job = backfill_job(enricher, model=model_id, brand_ids=only, since=when)
-            total = await store.count_documents()
-            with typer.progressbar(length=total, label="documents", file=sys.stderr) as bar:
+        return vars(stats) | {"checkpoint": None if stats.complete else str(path)}
 
-                def advance(seen: int) -> None:
-                    bar.update(seen - bar.pos)
-
-                stats = await backfill(
-                    store,
-                    enricher,
-                    checkpoint=path,
-                    job=job,
-                    brand_ids=only,
-                    since=when,
-                    batch=batch,
-                    on_batch=advance,
-                    stop_after_batches=stop_after_batches,
-                )
-        finally:
-            await store.close()
-        report = vars(stats) | {"checkpoint": None if stats.complete else str(path)}
-        return report
-
-    try:
-        report = asyncio.run(run())
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    report = run_on_store(settings, run)
     typer.echo(json.dumps(report, indent=2))

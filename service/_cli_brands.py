@@ -13,17 +13,18 @@ API: restart it (or ``PUT`` the brand through the API) after ``brands add``.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from enrichment import Brand
 from enrichment._query import QuerySyntaxError, parse_query
-from search import StoreError
+from search import Store
 from service._audit import record_change
+from service._cli_run import run_on_store
 from service._schemas_config import BrandCreate, BrandPublic
 
 __all__ = ["brands_app"]
@@ -34,6 +35,8 @@ _COLUMNS = ("id", "name", "query", "aliases", "competitors")
 # Widest a table cell gets before it is cut with an ellipsis: a query can run to
 # thousands of characters, and a row per line is what keeps the table readable.
 MAX_CELL = 48
+
+T = TypeVar("T")
 
 
 def _query_error(query: str, exc: QuerySyntaxError) -> str:
@@ -60,26 +63,10 @@ def _validated(fields: dict[str, Any]) -> BrandCreate:
         raise _fail(f"invalid brand: {problems}") from None
 
 
-def _store_run(action: Any) -> Any:
-    from service._cli import _fail, _settings
-    from service._runtime import make_store
+def _store_run(action: Callable[[Store], Awaitable[T]]) -> T:
+    from service._cli import _settings
 
-    settings = _settings()
-    if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-
-    async def run() -> Any:
-        store = make_store(settings)
-        await store.open()
-        try:
-            return await action(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    return run_on_store(_settings(), action)
 
 
 @brands_app.command("add")
@@ -123,7 +110,7 @@ def add(
     )
     brand = body.to_brand()
 
-    async def put(store: Any) -> bool:
+    async def put(store: Store) -> bool:
         existed = await store.get_brand(brand.id) is not None
         if existed and not replace:
             return False
@@ -165,10 +152,10 @@ def list_brands(
 ) -> None:
     """Every brand, as a table (or JSON with --json), by id."""
 
-    async def read(store: Any) -> list[Brand]:
+    async def read(store: Store) -> list[Brand]:
         return sorted(await store.list_brands(), key=lambda b: b.id)
 
-    brands: list[Brand] = _store_run(read)
+    brands = _store_run(read)
     if as_json:
         items = [BrandPublic.of(b).model_dump(mode="json") for b in brands]
         typer.echo(json.dumps({"items": items}, indent=2, ensure_ascii=False))

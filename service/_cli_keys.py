@@ -8,16 +8,16 @@ logs). Errors end with one line on stderr and exit code 2, like every command.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from search import ApiKey, KeyStore, Scope, StoreError, key_store
+from search import ApiKey, KeyStore, Scope, key_store
 from search._keys_store import SCOPES
 from service._audit import record_change
+from service._cli_run import run_on_store
 from service._keys import create_key
 
 __all__ = ["keys_app"]
@@ -28,25 +28,9 @@ T = TypeVar("T")
 
 
 def _run(action: Callable[[KeyStore], Awaitable[T]]) -> T:
-    from service._cli import _fail, _settings
-    from service._runtime import make_store
+    from service._cli import _settings
 
-    settings = _settings()
-    if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-
-    async def run() -> T:
-        store = make_store(settings)
-        await store.open()
-        try:
-            return await action(key_store(store))
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    return run_on_store(_settings(), lambda store: action(key_store(store)))
 
 
 def _public(key: ApiKey) -> dict[str, Any]:

@@ -63,6 +63,7 @@ from enrichment import Enricher, Mention, Syndication
 from enrichment._syndication import assign_cluster, sketch
 from search import SaveOutcome, Store
 from service._documents import build_document, is_update
+from service._feed_state import update_feed_state
 from service._logging import source_context
 from service._social import SocialPoll, poll_social_source
 
@@ -344,20 +345,25 @@ class IngestPipeline:
         self.stats.poll_errors += 1
         self.stats.count_error(exc)
         log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
-        state = record_failure(
-            state,  # read by this poll; a source is never polled twice at once
-            source_id=source.id,
-            now=self._clock(),
-            error=exc,
-        )
-        reason = disable_reason(state, max_failures=self._max_failures)
-        if reason:
+        reasons: list[str] = []
+
+        def failed(latest: FeedState | None) -> FeedState:
+            # On the latest state, not the one read before the poll: the WebSub
+            # manager may have written its fields meanwhile (service/_feed_state.py).
+            new = record_failure(latest, source_id=source.id, now=self._clock(), error=exc)
+            reason = disable_reason(new, max_failures=self._max_failures)
+            if reason:
+                reasons.append(reason)
+                new = dataclasses.replace(new, disabled_reason=reason)
+            return new
+
+        written = await update_feed_state(self._store, source.id, failed)
+        for reason in reasons:
             log.warning("source %s %s", source.id, reason)
-            state = dataclasses.replace(state, disabled_reason=reason)
-        await self._store.put_feed_state(state)
         self._intervals.pop(source.id, None)
         return backoff_after_failure(
-            state.consecutive_failures, retry_after=getattr(exc, "retry_after", None)
+            written.consecutive_failures if written else 1,
+            retry_after=getattr(exc, "retry_after", None),
         )
 
     async def _fetch(self, item: _Item) -> _Item | None:
@@ -529,19 +535,26 @@ class IngestPipeline:
     async def _finish_poll(self, poll: _Poll) -> None:
         if poll.pushed:
             return
-        state = await self._store.get_feed_state(poll.source.id)
-        if poll.incomplete:  # force a full fetch next time, so no entry is skipped
-            etag, modified = None, None
-        elif poll.result.not_modified and state is not None:
-            etag, modified = state.etag, state.last_modified
-        else:
-            etag, modified = poll.result.etag, poll.result.last_modified
-        new_state = record_success(
-            state, source_id=poll.source.id, now=self._clock(), etag=etag, last_modified=modified
-        )
-        if poll.source.kind == "social" and not poll.incomplete:
-            new_state = dataclasses.replace(new_state, cursor=poll.cursor)
-        await self._store.put_feed_state(new_state)
+
+        def succeeded(state: FeedState | None) -> FeedState:
+            if poll.incomplete:  # force a full fetch next time, so no entry is skipped
+                etag, modified = None, None
+            elif poll.result.not_modified and state is not None:
+                etag, modified = state.etag, state.last_modified
+            else:
+                etag, modified = poll.result.etag, poll.result.last_modified
+            new_state = record_success(
+                state,
+                source_id=poll.source.id,
+                now=self._clock(),
+                etag=etag,
+                last_modified=modified,
+            )
+            if poll.source.kind == "social" and not poll.incomplete:
+                new_state = dataclasses.replace(new_state, cursor=poll.cursor)
+            return new_state
+
+        await update_feed_state(self._store, poll.source.id, succeeded)
 
     @staticmethod
     async def _stage(

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -22,7 +22,7 @@ from search import AuditEntry, audit_store
 from search._audit_store import MAX_AUDIT_PAGE
 from service._auth import Admin, Principal
 from service._deps import StoreDep
-from service._routes_metrics import CSV_MEDIA, wants_csv
+from service._routes_metrics import CSV_MEDIA, CSV_RESPONSE, FormatParam, wants_csv
 
 __all__ = ["AuditEntryPublic", "AuditLogPublic", "router"]
 
@@ -99,11 +99,7 @@ def _csv(items: list[AuditEntryPublic]) -> str:
     return out.getvalue()
 
 
-@router.get(
-    "/audit",
-    response_model=AuditLogPublic,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-)
+@router.get("/audit", response_model=AuditLogPublic, responses=CSV_RESPONSE)
 async def audit_log(
     request: Request,
     store: StoreDep,
@@ -118,9 +114,7 @@ async def audit_log(
     target_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    format: Annotated[
-        Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
-    ] = None,
+    format: FormatParam = None,
 ) -> AuditLogPublic | Response:
     """Configuration changes that succeeded, newest first: who (key id, ``cli`` or
     ``local``), what (action, target, the new configuration with secrets redacted),

@@ -23,8 +23,17 @@ from service._auth import Principal, Reader, Writer
 from service._deps import StoreDep
 from service._kpis_csv import comparison_csv
 from service._problems import BadRequest
-from service._routes_metrics import CSV_MEDIA, CountParam, Narrowing, TzParam, _zone, wants_csv
-from service._routes_scorecard import CSV_RESPONSE, FormatParam, compare, competitive_set
+from service._routes_metrics import (
+    CSV_MEDIA,
+    CSV_RESPONSE,
+    CountParam,
+    FormatParam,
+    Narrowing,
+    TzParam,
+    _zone,
+    wants_csv,
+)
+from service._routes_scorecard import compare, competitive_set
 from service._schemas_campaigns import (
     CampaignCreate,
     CampaignPublic,

@@ -15,9 +15,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from crawlers import FeedState
 from search import Store
 from service._auth import GlobalReader, GlobalWriter, Principal, Reader, Writer
 from service._deps import RuntimeDep
+from service._feed_state import update_feed_state
 from service._runtime import Runtime
 from service._schemas_config import (
     BrandCreate,
@@ -152,6 +154,13 @@ brands_router = _crud_router(
         per_brand=True,
     )
 )
+
+
+async def _sources_changed(runtime: Runtime) -> None:
+    if runtime.websub is not None:  # unsubscribe deleted or disabled sources from their hubs
+        runtime.websub.sources_changed()
+
+
 sources_router = _crud_router(
     _Noun(
         name="source",
@@ -164,6 +173,7 @@ sources_router = _crud_router(
         put=lambda s, x: s.put_source(x),
         delete=lambda s, i: s.delete_source(i),
         list=lambda s: s.list_sources(),
+        changed=_sources_changed,
         reader=GlobalReader,
         writer=GlobalWriter,
     )
@@ -192,9 +202,14 @@ async def enable_source(
     if not source.enabled:
         source = dataclasses.replace(source, enabled=True)
         await runtime.store.put_source(source)
+
+    def reset(state: FeedState | None) -> FeedState | None:
+        if state is not None and (state.disabled_reason or state.consecutive_failures):
+            return dataclasses.replace(state, disabled_reason=None, consecutive_failures=0)
+        return None  # nothing to change
+
+    # On the latest state (service/_feed_state.py): the WebSub fields stay as they are.
+    await update_feed_state(runtime.store, source_id, reset)
     state = await runtime.store.get_feed_state(source_id)
-    if state is not None and (state.disabled_reason or state.consecutive_failures):
-        state = dataclasses.replace(state, disabled_reason=None, consecutive_failures=0)
-        await runtime.store.put_feed_state(state)
     runtime.pipeline.poll_soon(source_id)
     return SourceHealth.of(source, state)

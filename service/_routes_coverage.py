@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from search import MentionFilter, StatRow, Store
+from search import MentionFilter, StatRow, StatTop, Store
 from service._auth import Principal, Reader
 from service._deps import StoreDep
 from service._problems import BadRequest
@@ -130,7 +130,8 @@ async def top_outlets(
     zone, start_utc, end_utc, where = await _brand_window(
         store, narrow, brand, start, end, tz, principal
     )
-    rows = await store.mention_stats(where, group_by=("outlet",), tz=zone, count=count)
+    top = StatTop(by=sort, limit=limit)
+    rows = await store.mention_stats(where, group_by=("outlet",), tz=zone, count=count, top=top)
     items = _rank_items(rows, sort, limit, OutletRank, "outlet")
     return TopOutlets(
         brand=brand,
@@ -189,23 +190,29 @@ async def top_stories(
     zone, start_utc, end_utc, where = await _brand_window(
         store, narrow, brand, start, end, tz, principal
     )
-    stories = await store.mention_stats(where, group_by=("cluster",), tz=zone, count="document")
-    copies = await store.mention_stats(
-        where, group_by=("cluster", "outlet"), tz=zone, count="outlet"
+    ranked = await store.mention_stats(
+        where,
+        group_by=("cluster",),
+        tz=zone,
+        count="document",
+        top=StatTop(by="copies", limit=limit),
+    )
+    clusters = tuple(str(r.key[0]) for r in ranked)
+    copies = (
+        await store.mention_stats(
+            replace(where, clusters=clusters),
+            group_by=("cluster", "outlet"),
+            tz=zone,
+            count="outlet",
+        )
+        if clusters
+        else []
     )
     outlets: dict[str, list[StoryOutlet]] = {}
     for r in copies:
         outlets.setdefault(str(r.key[0]), []).append(
             StoryOutlet(outlet=str(r.key[1]), copies=r.mentions)
         )
-    ranked = sorted(
-        stories,
-        key=lambda r: (
-            -sum(o.copies for o in outlets.get(str(r.key[0]), ())),
-            -r.reach,
-            str(r.key[0]),
-        ),
-    )[:limit]
     items: list[StoryRank] = []
     for r in ranked:
         cluster = str(r.key[0])

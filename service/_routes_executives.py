@@ -7,28 +7,29 @@ Aggregated in the store (``Store.mention_stats`` grouped by ``brand`` and
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from search import Interval, Store
-from search._buckets import bucket_starts
 from service._auth import Principal, Reader
 from service._deps import StoreDep
 from service._executives import roster_of, visibility_csv, visibility_series, visibility_totals
 from service._problems import BadRequest
 from service._routes_metrics import (
     CSV_MEDIA,
-    INTERVAL_LENGTH,
-    MAX_BUCKETS,
-    MAX_SET,
+    CSV_RESPONSE,
+    BrandsParam,
     CountParam,
+    FormatParam,
     FromParam,
     Narrowing,
     ToParam,
     TzParam,
     _window,
     _zone,
+    bounded_set,
+    checked_buckets,
     wants_csv,
 )
 from service._schemas_executives import ExecutiveVisibility
@@ -59,21 +60,13 @@ async def _set(
                 raise HTTPException(404, f"no brand {named!r}")
     else:
         ids = principal.visible(sorted(known))
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        raise BadRequest("no brands to compare: add brands first", field="brands")
-    if len(ids) > MAX_SET:
-        raise BadRequest(f"at most {MAX_SET} brands in one set", field="brands")
-    return ids
+    return bounded_set(ids)
 
 
 @router.get(
     "/executive-visibility",
     response_model=ExecutiveVisibility,
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-        404: {"description": "no such brand (or one the key may not see)"},
-    },
+    responses={**CSV_RESPONSE, 404: {"description": "no such brand (or one the key may not see)"}},
 )
 async def executive_visibility(
     request: Request,
@@ -83,7 +76,7 @@ async def executive_visibility(
     brand: Annotated[
         str | None, Query(description="a brand: its spokespeople and its competitors'")
     ] = None,
-    brands: Annotated[str | None, Query(description="comma-separated brand ids")] = None,
+    brands: BrandsParam = None,
     start: FromParam = None,
     end: ToParam = None,
     tz: TzParam = "UTC",
@@ -91,9 +84,7 @@ async def executive_visibility(
     interval: Annotated[
         Interval | None, Query(description="also a time series in buckets of this length")
     ] = None,
-    format: Annotated[
-        Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
-    ] = None,
+    format: FormatParam = None,
 ) -> ExecutiveVisibility | Response:
     """Per spokesperson of the brand and of its competitive set: the brand's mentions
     that name them, share of voice among the set's spokespeople, reach, and sentiment
@@ -104,18 +95,7 @@ async def executive_visibility(
     ids = await _set(store, principal, brand, brands)
     starts = None
     if interval is not None:
-        estimate = (end_utc - start_utc) / INTERVAL_LENGTH[interval]
-        starts = (
-            []
-            if estimate > MAX_BUCKETS + 2
-            else bucket_starts(start_utc, end_utc, interval=interval, tz=zone)
-        )
-        if not starts or len(starts) > MAX_BUCKETS:
-            raise BadRequest(
-                f"about {int(estimate)} {interval} buckets, more than {MAX_BUCKETS}: "
-                "narrow the window or widen the interval",
-                field="interval",
-            )
+        starts = checked_buckets(start_utc, end_utc, interval=interval, tz=zone)
     where = replace(narrow, brand_ids=tuple(ids), start=start_utc, end=end_utc)
     rows = await store.mention_stats(
         where, group_by=("brand", "spokesperson"), tz=zone, count=count

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BeforeValidator, Field
 
 from crawlers import Channel
-from enrichment import SentimentLabel
+from enrichment import SentimentLabel, Stance
 from enrichment._query import parse_query
-from search import CountBy, Dimension, Interval, MentionFilter, MentionSort, Store
+from search import Collapse, CountBy, Dimension, Interval, MentionFilter, MentionSort, Store
 from search._buckets import bucket_starts
 from search._sov import voice_groups, voice_series, voice_total
 from service._auth import Principal, Reader
@@ -96,6 +96,25 @@ def _window(
     return start_utc, end_utc
 
 
+def listed_brands(brands: str, principal: Principal) -> list[str]:
+    """The ids of a comma-separated ``brands`` parameter, in order; naming one the
+    key may not see is a 404 (``require_brand``)."""
+    ids = [b.strip() for b in brands.split(",") if b.strip()]
+    for named in ids:
+        principal.require_brand(named)
+    return ids
+
+
+def bounded_set(ids: list[str]) -> list[str]:
+    """``ids`` in order without repeats; none, or more than ``MAX_SET``, is a 400."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise BadRequest("no brands to compare: add brands first", field="brands")
+    if len(ids) > MAX_SET:
+        raise BadRequest(f"at most {MAX_SET} brands in one set", field="brands")
+    return ids
+
+
 async def _brand_set(
     store: Store, brand: str | None, brands: str | None, principal: Principal
 ) -> list[str]:
@@ -112,16 +131,10 @@ async def _brand_set(
             raise BadRequest(f"no brand {brand!r}", field="brand")
         ids = [found.id, *principal.visible(found.competitors)]
     elif brands:
-        ids = [b.strip() for b in brands.split(",") if b.strip()]
-        for named in ids:
-            principal.require_brand(named)
+        ids = listed_brands(brands, principal)
     else:
         ids = principal.visible(known)
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        raise BadRequest("no brands to compare: add brands first", field="brands")
-    if len(ids) > MAX_SET:
-        raise BadRequest(f"at most {MAX_SET} brands in one set", field="brands")
+    ids = bounded_set(ids)
     unknown = [b for b in ids if b not in known]
     if unknown:
         raise BadRequest(f"unknown brand(s): {', '.join(unknown)}", field="brands")
@@ -177,22 +190,47 @@ CountParam = Annotated[
 ]
 
 
+BrandsParam = Annotated[str | None, Query(description="comma-separated brand ids")]
+FormatParam = Annotated[
+    Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
+]
+# The OpenAPI ``responses`` of a route that answers JSON or, on request, CSV.
+CSV_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+
 def wants_csv(request: Request, format: str | None) -> bool:
     return format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
 
 
-@router.get(
-    "/share-of-voice",
-    response_model=ShareOfVoice,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-)
+def checked_buckets(
+    start: datetime, end: datetime, *, interval: Interval, tz: ZoneInfo
+) -> list[datetime]:
+    """The bucket starts of ``[start, end)``; more than ``MAX_BUCKETS`` is a 400 (on
+    ``interval``). Estimated first: an hourly series over decades is refused without
+    enumerating it."""
+    estimate = (end - start) / INTERVAL_LENGTH[interval]
+    starts = (
+        [] if estimate > MAX_BUCKETS + 2 else bucket_starts(start, end, interval=interval, tz=tz)
+    )
+    if not starts or len(starts) > MAX_BUCKETS:
+        raise BadRequest(
+            f"about {int(estimate)} {interval} buckets, more than {MAX_BUCKETS}: "
+            "narrow the window or widen the interval",
+            field="interval",
+        )
+    return starts
+
+
+@router.get("/share-of-voice", response_model=ShareOfVoice, responses=CSV_RESPONSE)
 async def share_of_voice(
     request: Request,
     store: StoreDep,
     principal: Reader,
     narrow: Narrowing,
     brand: Annotated[str | None, Query(description="a brand: its competitive set")] = None,
-    brands: Annotated[str | None, Query(description="comma-separated brand ids")] = None,
+    brands: BrandsParam = None,
     start: FromParam = None,
     end: ToParam = None,
     interval: Interval = "day",
@@ -201,9 +239,7 @@ async def share_of_voice(
     by: Annotated[
         Breakdown | None, Query(description="also break the window down by this dimension")
     ] = None,
-    format: Annotated[
-        Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
-    ] = None,
+    format: FormatParam = None,
 ) -> ShareOfVoice | Response:
     """Every share-of-voice variant per brand of a set (volume, reach-weighted,
     positive, net sentiment), over the window, per bucket and, with ``by``, per
@@ -212,19 +248,7 @@ async def share_of_voice(
     zone = _zone(tz)
     start_utc, end_utc = _window(start, end, zone)
     ids = await _brand_set(store, brand, brands, principal)
-    # Estimated first (an hourly series over decades is refused without enumerating it).
-    estimate = (end_utc - start_utc) / INTERVAL_LENGTH[interval]
-    starts = (
-        []
-        if estimate > MAX_BUCKETS + 2
-        else bucket_starts(start_utc, end_utc, interval=interval, tz=zone)
-    )
-    if not starts or len(starts) > MAX_BUCKETS:
-        raise BadRequest(
-            f"about {int(estimate)} {interval} buckets, more than {MAX_BUCKETS}: "
-            "narrow the window or widen the interval",
-            field="interval",
-        )
+    starts = checked_buckets(start_utc, end_utc, interval=interval, tz=zone)
     where = replace(narrow, brand_ids=tuple(ids), start=start_utc, end=end_utc)
     rows = await store.mention_stats(
         where, group_by=("brand",), interval=interval, tz=zone, count=count
@@ -278,10 +302,39 @@ async def mentions(
             "ties newest first. A cursor only continues the sort that issued it."
         ),
     ] = "time",
+    message: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="only mentions matching this key message (exact text) with `stance`",
+        ),
+    ] = None,
+    stance: Annotated[
+        Stance | None,
+        Query(description="with `message`: `carried` (default) or `contradicted`"),
+    ] = None,
+    cluster: Annotated[
+        list[str] | None,
+        Query(
+            description="only these syndication clusters (a `cluster_id`, or the "
+            "`document_id` of an item whose `cluster_id` is null); repeatable"
+        ),
+    ] = None,
+    collapse: Annotated[
+        Collapse | None,
+        Query(
+            description="`cluster`: one item per syndicated story and brand, its first "
+            "copy in `sort` order among those the filters cover, with `copies`"
+        ),
+    ] = None,
 ) -> MentionsPage:
     """Mentions with snippets and sentiment toward the brand, in ``sort`` order;
-    cursor paging (keyset: no page repeats or skips a mention). Without ``brand``, a
-    key limited to brands gets the mentions of those brands only."""
+    cursor paging (keyset: no page repeats or skips a mention, or with
+    ``collapse=cluster`` a story). Without ``brand``, a key limited to brands gets
+    the mentions of those brands only. A cursor only continues the query (filters,
+    ``message``, ``stance``, ``sort``, ``collapse``) that issued it (else 400)."""
+    if stance is not None and message is None:
+        raise BadRequest("`stance` needs a `message`", field="stance")
     for named in brand or ():
         principal.require_brand(named)
     if not brand and principal.brands is not None:
@@ -298,8 +351,13 @@ async def mentions(
         end=end_utc,
         sentiment=sentiment,
         query=parse_query(q) if q else None,
+        message=message,
+        message_stance=stance or "carried",
+        clusters=tuple(cluster or ()),
     )
-    page = await store.search_mentions(where, limit=limit, cursor=cursor, sort=sort)
+    page = await store.search_mentions(
+        where, limit=limit, cursor=cursor, sort=sort, collapse=collapse
+    )
     return MentionsPage(
         items=[MentionPublic.of(h) for h in page.hits], next_cursor=page.next_cursor
     )

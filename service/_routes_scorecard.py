@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,14 +24,17 @@ from service._kpis_csv import comparison_csv
 from service._problems import BadRequest
 from service._routes_metrics import (
     CSV_MEDIA,
-    MAX_SET,
+    CSV_RESPONSE,
     CountParam,
+    FormatParam,
     FromParam,
     Narrowing,
     ToParam,
     TzParam,
     _window,
     _zone,
+    bounded_set,
+    listed_brands,
     wants_csv,
 )
 from service._schemas_kpis import Scorecard
@@ -39,13 +42,6 @@ from service._schemas_kpis import Scorecard
 __all__ = ["compare", "competitive_set", "router"]
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
-
-FormatParam = Annotated[
-    Literal["json", "csv"] | None, Query(description="default: JSON, or CSV if Accept asks")
-]
-CSV_RESPONSE: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
-}
 
 
 async def competitive_set(
@@ -59,19 +55,14 @@ async def competitive_set(
     if found is None:
         raise BadRequest(f"no brand {brand_id!r}", field="brand")
     if brands:
-        named = [b.strip() for b in brands.split(",") if b.strip()]
-        for b in named:
-            principal.require_brand(b)
+        named = listed_brands(brands, principal)
         unknown = [b for b in named if b not in known]
         if unknown:
             raise BadRequest(f"unknown brand(s): {', '.join(unknown)}", field="brands")
         ids = [brand_id, *named]
     else:
         ids = [brand_id, *principal.visible(c for c in found.competitors if c in known)]
-    ids = list(dict.fromkeys(ids))
-    if len(ids) > MAX_SET:
-        raise BadRequest(f"at most {MAX_SET} brands in one set", field="brands")
-    return [known[b] for b in ids]
+    return [known[b] for b in bounded_set(ids)]  # never empty: the brand is first
 
 
 async def compare(

@@ -2,7 +2,8 @@
 
 ``GET`` is the hub's intent verification (spec §5.3): the ``hub.challenge`` echoed as
 plain text when ``hub.mode=subscribe`` names the topic of a subscription Clarion asked
-for, 200 on ``hub.mode=denied`` for it, else 404. ``POST`` is a content delivery
+for, 200 on ``hub.mode=denied`` for it, the challenge too for ``hub.mode=unsubscribe``
+of an unsubscription Clarion asked for, else 404. ``POST`` is a content delivery
 (spec §7): the raw body is checked against ``X-Hub-Signature`` and parsed as a feed,
 and its entries go to the pipeline at once. A bad or missing signature gets the same
 202 as a good one and the body is dropped and counted (spec §8 allows it, and a forger
@@ -46,7 +47,7 @@ async def verify_intent(
     lease_seconds: Annotated[int | None, Query(alias="hub.lease_seconds", ge=0)] = None,
     reason: Annotated[str | None, Query(alias="hub.reason")] = None,
 ) -> PlainTextResponse:
-    """Answer a hub's verification of a subscription Clarion asked for (else 404)."""
+    """Answer a hub's verification of a (un)subscription Clarion asked for (else 404)."""
     answer = await _manager(runtime).verify(
         source_id,
         mode=mode,

@@ -82,6 +82,33 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
+async def load_models(settings: Settings) -> tuple[SentimentModel, MessageFinder]:
+    """The configured sentiment model and the key-message finder that shares it.
+
+    The model loads in a worker thread (it reads files and may download them when
+    ``model_downloads`` allows); the finder's sentence encoder loads lazily, on the
+    first document that needs it. The API process and ``clarion backfill`` both use
+    this, so both enrich with the same model settings.
+    """
+    model = await asyncio.to_thread(
+        SentimentModel.load,
+        settings.sentiment_model,
+        threads=settings.model_threads,
+        batch_size=settings.model_batch_size,
+        local_files_only=not settings.model_downloads,
+        quantize=settings.model_quantize,
+    )
+    messages = MessageFinder(
+        functools.partial(
+            SentenceEncoder.load,
+            threads=settings.model_threads,
+            local_files_only=not settings.model_downloads,
+        ),
+        sentiment=model,
+    )
+    return model, messages
+
+
 async def _start_websub(
     settings: Settings, store: Store, exit_stack: contextlib.AsyncExitStack
 ) -> WebSubManager | None:
@@ -139,23 +166,7 @@ class Runtime:
                     await store.put_brand(brand.to_brand())
                 for source in config.sources:
                     await store.put_source(source.to_source())
-            model = await asyncio.to_thread(
-                SentimentModel.load,
-                settings.sentiment_model,
-                threads=settings.model_threads,
-                batch_size=settings.model_batch_size,
-                local_files_only=not settings.model_downloads,
-                quantize=settings.model_quantize,
-            )
-            # Key messages: the encoder loads on the first document that needs it.
-            messages = MessageFinder(
-                functools.partial(
-                    SentenceEncoder.load,
-                    threads=settings.model_threads,
-                    local_files_only=not settings.model_downloads,
-                ),
-                sentiment=model,
-            )
+            model, messages = await load_models(settings)
             enricher = Enricher(
                 brands=await store.list_brands(), sentiment=model, messages=messages
             )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from search import Alert, AlertRule, AlertRuleType, Delivery, DeliveryAttempt, WebhookSubscription
 from service._schemas_config import Slug
+from service._story_growth import EVERY_TIER
 
 __all__ = [
     "AlertPublic",
@@ -161,11 +162,20 @@ class AlertRuleCreate(_Strict):
     min_share: float | None = Field(default=None, ge=0, le=1)
     window_hours: int = Field(default=6, ge=1, le=168)
     update_interval_seconds: int = Field(default=900, ge=0, le=86_400)
+    # story_growth: one outlet is not syndication; a day is no longer "fast"
+    min_outlets: int | None = Field(default=None, ge=2, le=1000)
+    window_minutes: int | None = Field(default=None, ge=5, le=1440)
 
     @model_validator(mode="after")
     def _query_for_crisis_terms(self) -> AlertRuleCreate:
         if self.type == "crisis_terms" and not (self.query or "").strip():
             raise ValueError("a crisis_terms rule needs a query")
+        if self.type != "story_growth" and (
+            self.min_outlets is not None or self.window_minutes is not None
+        ):
+            raise ValueError("min_outlets and window_minutes apply to story_growth rules only")
+        if self.type == "story_growth" and "max_tier" not in self.model_fields_set:
+            self.max_tier = EVERY_TIER  # a story counts every outlet unless told otherwise
         return self
 
     def to_rule(self, rule_id: str) -> AlertRule:
@@ -182,6 +192,8 @@ class AlertRuleCreate(_Strict):
             min_share=self.min_share,
             window_hours=self.window_hours,
             update_interval_seconds=self.update_interval_seconds,
+            min_outlets=self.min_outlets,
+            window_minutes=self.window_minutes,
         )
 
 
@@ -198,6 +210,8 @@ class AlertRulePublic(BaseModel):
     min_share: float | None
     window_hours: int
     update_interval_seconds: int
+    min_outlets: int | None
+    window_minutes: int | None
 
     @classmethod
     def of(cls, rule: AlertRule) -> AlertRulePublic:

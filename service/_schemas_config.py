@@ -214,7 +214,9 @@ class SourceHealth(BaseModel):
     last_error_class: str | None = None
     push: str | None = Field(
         default=None,
-        description="WebSub subscription: pending, active, failed, denied; null if none",
+        description=(
+            "WebSub subscription: pending, active, failed, denied, unsubscribing; null if none"
+        ),
     )
     push_hub: str | None = None
     push_lease_expires_at: datetime | None = None

@@ -78,6 +78,11 @@ class MentionPublic(BaseModel):
     cluster_id: str | None = Field(
         default=None, description="syndication cluster (id of its first copy); null: its own"
     )
+    copies: int | None = Field(
+        default=None,
+        description="with `collapse=cluster`: how many of the brand's mentions in this "
+        "cluster the filters cover (this one included); else null",
+    )
 
     @classmethod
     def of(cls, hit: MentionHit) -> MentionPublic:
@@ -102,6 +107,7 @@ class MentionPublic(BaseModel):
             spokespeople=list(m.spokespeople),
             key_messages=KeyMessagesPublic.of(m.messages),
             cluster_id=m.cluster_id,
+            copies=hit.copies,
         )
 
 

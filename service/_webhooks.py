@@ -33,6 +33,8 @@ __all__ = ["EVENT_TYPES", "deliveries_for", "event_payload", "new_event_id", "sl
 EVENT_TYPES = ("alert.opened", "alert.updated")
 # Mentions listed in a Slack message: a glance, the API has the rest.
 SLACK_MENTIONS = 5
+# Outlets named in a Slack message about a spreading story; the rest are counted.
+SLACK_OUTLETS = 10
 
 
 def new_event_id() -> str:
@@ -80,6 +82,9 @@ def slack_payload(event: dict[str, Any]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(headline)}*"}}
     ]
+    first = _story_first(alert["evidence"])
+    if first:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": first}})
     if lines:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
     blocks.append(
@@ -89,6 +94,22 @@ def slack_payload(event: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return {"text": headline, "blocks": blocks}
+
+
+def _story_first(evidence: dict[str, Any]) -> str | None:
+    """A story alert's first copy and spread (``story_growth``), as one mrkdwn line."""
+    if "first_url" not in evidence:
+        return None
+    outlets = ", ".join(_slack_escape(o) for o in evidence.get("outlets", [])[:SLACK_OUTLETS])
+    more = len(evidence.get("outlets", [])) - SLACK_OUTLETS
+    return (
+        f"First: <{_slack_escape(evidence['first_url'])}|"
+        f"{_slack_escape(evidence.get('first_title') or evidence['first_url'])}>"
+        f" — {_slack_escape(evidence.get('first_outlet') or '')},"
+        f" {evidence.get('first_published_at', '')}\n"
+        f"{evidence.get('outlets_in_window', 0)} outlets in {evidence.get('window_minutes')} min:"
+        f" {outlets}{f' and {more} more' if more > 0 else ''}"
+    )
 
 
 def _slack_escape(text: str) -> str:

@@ -9,22 +9,25 @@
 - a background task renews leases before they end and retries failed or denied
   requests with backoff (``crawlers.subscription_action``), sleeping until the next
   one is due;
+- the same task unsubscribes (``service._websub_requests``) the sources that were
+  disabled or deleted (``sources_changed`` wakes it after an API change; a source
+  disabled in the configuration is seen at start);
 - ``verify`` answers a hub's intent verification (spec §5.3) and ``deliver`` checks
   a delivery's signature and hands its entries to the pipeline at once.
 
-The subscription lives in the source's ``FeedState`` (``websub_*`` fields), so it
-survives restarts; each write re-reads the state and replaces only those fields.
-Secrets are generated per subscription and never logged.
+Requests to hubs, with the fallback to a feed's next hub, are in
+``service/_websub_requests.py``. The subscription lives in the source's
+``FeedState`` (``websub_*`` fields), so it survives restarts; each write goes
+through ``update_feed_state`` and replaces only those fields. Secrets are generated
+per subscription and never logged. A source deleted while no process ran is not
+unsubscribed (its lease lapses at the hub).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
@@ -35,20 +38,23 @@ from crawlers import (
     FeedEntry,
     FeedParseError,
     FeedState,
-    FetchError,
     PollResult,
     Shard,
     Source,
-    new_secret,
     parse_feed,
-    request_subscription,
     subscription_action,
     subscription_due_at,
     verify_signature,
 )
 from search import Store
-
-log = logging.getLogger("clarion.websub")
+from service._websub_requests import (
+    MAX_ERROR_CHARS,
+    Ask,
+    HubRequests,
+    WebSubStats,
+    log,
+    pushing,
+)
 
 # The maintenance loop sleeps until the next renewal or retry is due, but looks at the
 # store at least this often, to see subscriptions written by another process (several
@@ -58,28 +64,9 @@ MIN_TICK = 0.05
 # Deliveries being ingested at once, beyond which a hub is told 503 and retries later:
 # each holds a parsed feed and fetches its pages, so memory stays bounded.
 MAX_PENDING_DELIVERIES = 64
-# Longest error text kept in the state (as ``crawlers.record_failure`` does).
-MAX_ERROR_CHARS = 500
 
 DeliveryOutcome = Literal["accepted", "bad_signature", "unknown", "unparsable", "busy"]
 Ingest = Callable[[Source, Sequence[FeedEntry]], Awaitable[int]]
-
-
-@dataclass(kw_only=True)
-class WebSubStats:
-    """Counters since start: requests, verifications, deliveries and why some were dropped."""
-
-    requests: int = 0
-    request_failures: int = 0
-    verified: int = 0
-    verifications_refused: int = 0
-    denied: int = 0
-    deliveries: int = 0
-    bad_signatures: int = 0
-    unparsable: int = 0
-    busy: int = 0
-    entries_new: int = 0
-    errors: int = 0  # unexpected failures of background work (logged)
 
 
 class WebSubManager:
@@ -103,7 +90,6 @@ class WebSubManager:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
-        self._client = client
         self._public_url = public_url.rstrip("/")
         self._lease_seconds = lease_seconds
         self._safety = safety_poll_interval
@@ -114,7 +100,16 @@ class WebSubManager:
         self._deliveries = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._known: set[str] = set()  # sources seen with a subscription (to see deletions)
         self.stats = WebSubStats()
+        self._hub = HubRequests(
+            store=store,
+            client=client,
+            lease_seconds=lease_seconds,
+            callback_url=self.callback_url,
+            stats=self.stats,
+            clock=clock,
+        )
 
     @property
     def deliveries_in_progress(self) -> int:
@@ -123,6 +118,10 @@ class WebSubManager:
 
     def callback_url(self, source_id: str) -> str:
         return f"{self._public_url}/v1/websub/{quote(source_id, safe='')}"
+
+    def sources_changed(self) -> None:
+        """Look at the sources now: unsubscribe those deleted or disabled."""
+        self._wake.set()
 
     async def start(self) -> None:
         self._loop_task = asyncio.create_task(self._maintain_forever(), name="clarion-websub")
@@ -152,19 +151,23 @@ class WebSubManager:
         if result.not_modified:  # no body: the feed still names what it named
             hub = state.websub_hub if state else None
             topic = state.websub_topic if state else None
+            hubs: tuple[str, ...] = ()
         else:
-            hub, topic = result.hub_url, result.topic_url
+            hubs = result.hub_urls or ((result.hub_url,) if result.hub_url else ())
+            # The hub already asked, while the feed still names it; else the first.
+            hub = state.websub_hub if state and state.websub_hub in hubs else result.hub_url
+            topic = result.topic_url
         now = self._clock()
         try:
             if hub is None and state is not None and state.websub_state is not None:
-                await self._forget(source.id)  # the feed dropped its hub
+                await self._hub.forget(source.id)  # the feed dropped its hub
             elif hub is not None and topic is not None and source.id not in self._requesting:
                 callback = self.callback_url(source.id)
                 if subscription_action(state, hub=hub, topic=topic, callback=callback, now=now):
                     self._requesting.add(source.id)
                     ask = None
                     try:
-                        ask = await self._begin(source.id, hub=hub, topic=topic)
+                        ask = await self._hub.begin(source.id, hub=hub, topic=topic, fallbacks=hubs)
                     finally:
                         if ask is None:
                             self._requesting.discard(source.id)
@@ -173,7 +176,7 @@ class WebSubManager:
         except Exception:  # a store blip: the poll goes on, maintenance retries
             self.stats.errors += 1
             log.exception("WebSub bookkeeping after the poll of %s failed", source.id)
-        if _pushing(state, now=now) and state is not None and state.websub_hub == hub:
+        if pushing(state, now=now) and state is not None and state.websub_hub == hub:
             return max(interval, self._safety)
         return interval
 
@@ -194,11 +197,24 @@ class WebSubManager:
         ``subscribe`` for the topic of a pending or active subscription: the challenge,
         and the subscription becomes active for ``lease_seconds`` (the lease asked for,
         if the hub names none). ``denied`` for that topic: "" (200), and the request is
-        retried with backoff. Anything else, ``unsubscribe`` included (Clarion never asks
-        for one), is refused.
+        retried with backoff. ``unsubscribe`` for the topic of an unsubscription Clarion
+        asked for (the source may be deleted): the challenge, and the state is cleared.
+        Anything else is refused.
         """
         source = await self._store.get_source(source_id)
         state = await self._store.get_feed_state(source_id)
+        if (
+            mode == "unsubscribe"
+            and challenge
+            and state is not None
+            and state.websub_state == "unsubscribing"
+            and topic is not None
+            and state.websub_topic == topic
+        ):
+            await self._hub.clear(source_id, only_state="unsubscribing")
+            self.stats.unsubscribed += 1
+            log.info("WebSub unsubscription of %s verified", source_id)
+            return challenge
         known = (
             source is not None
             and state is not None
@@ -212,7 +228,7 @@ class WebSubManager:
         now = self._clock()
         if mode == "subscribe" and challenge:
             lease = lease_seconds if lease_seconds is not None else self._lease_seconds
-            await self._update(
+            await self._hub.update(
                 source_id,
                 websub_state="active",
                 websub_lease_seconds=lease,
@@ -226,7 +242,7 @@ class WebSubManager:
             return challenge
         if mode == "denied":
             why = f"denied by the hub: {reason or 'no reason given'}"
-            await self._update(
+            await self._hub.update(
                 source_id,
                 websub_state="denied",
                 websub_requested_at=now,
@@ -298,17 +314,30 @@ class WebSubManager:
     # -- Clarion → hub -------------------------------------------------------------------
 
     async def maintain(self) -> datetime | None:
-        """Renew and retry what is due now; returns when the next request is due."""
+        """Renew, retry and unsubscribe what is due now; returns when the next request is due.
+
+        Sources deleted since the last look (known here with a subscription) and
+        disabled sources with one are unsubscribed.
+        """
         now = self._clock()
         upcoming: list[datetime] = []
-        for source in await self._store.list_sources():
-            if not (source.enabled and self._shard.owns(source.id)):
-                continue
-            if source.id in self._requesting:
+        sources = await self._store.list_sources()
+        present = {source.id for source in sources}
+        for gone in sorted(self._known - present):
+            self._spawn(self._hub.unsubscribe(gone), gone)
+        self._known = {i for i in self._known - present if i in self._requesting}
+        for source in sources:
+            if not self._shard.owns(source.id) or source.id in self._requesting:
                 continue
             state = await self._store.get_feed_state(source.id)
             if state is None or state.websub_state is None:
                 continue
+            if not source.enabled:
+                if state.websub_state != "unsubscribing":
+                    self._spawn(self._hub.unsubscribe(source.id), source.id)
+                continue
+            if state.websub_state != "unsubscribing":
+                self._known.add(source.id)
             hub, topic = state.websub_hub, state.websub_topic
             callback = self.callback_url(source.id)
             action = subscription_action(state, hub=hub, topic=topic, callback=callback, now=now)
@@ -333,80 +362,15 @@ class WebSubManager:
                     await self._wake.wait()
 
     async def _request(self, source_id: str, *, hub: str, topic: str) -> None:
-        ask = await self._begin(source_id, hub=hub, topic=topic)
+        ask = await self._hub.begin(source_id, hub=hub, topic=topic)
         if ask is not None:
             await self._send(ask)
 
-    async def _begin(self, source_id: str, *, hub: str, topic: str) -> _Ask | None:
-        """Record the request ``subscription_action`` calls for now (re-checked on the
-        latest state): the state says pending (or stays active, for a renewal) until
-        the hub verifies. None when nothing is to be asked."""
-        state = await self._store.get_feed_state(source_id)
-        callback = self.callback_url(source_id)
-        now = self._clock()
-        action = subscription_action(state, hub=hub, topic=topic, callback=callback, now=now)
-        if action is None:
-            return None
-        renewing = action == "renew" and state is not None
-        secret = state.websub_secret if state is not None and action != "subscribe" else None
-        secret = secret or new_secret()
-        changes: dict[str, Any] = {
-            "websub_hub": hub,
-            "websub_topic": topic,
-            "websub_callback": callback,
-            "websub_secret": secret,
-            "websub_requested_at": now,
-        }
-        if action == "subscribe":
-            changes |= {"websub_failures": 0, "websub_error": None}
-        if not renewing:
-            changes |= {"websub_state": "pending", "websub_lease_expires_at": None}
-        await self._update(source_id, **changes)
-        return _Ask(source_id, action, hub, topic, callback, secret)
-
-    async def _send(self, ask: _Ask) -> None:
-        """Send a recorded request; on failure the state says failed, with the error."""
-        source_id, action, hub = ask.source_id, ask.action, ask.hub
-        renewing = action == "renew"
-        self.stats.requests += 1
-        try:
-            await request_subscription(
-                self._client,
-                hub=hub,
-                topic=ask.topic,
-                callback=ask.callback,
-                secret=ask.secret,
-                lease_seconds=self._lease_seconds,
-            )
-        except FetchError as exc:
-            self.stats.request_failures += 1
-            latest = await self._store.get_feed_state(source_id)
-            failures = (latest.websub_failures if latest else 0) + 1
-            message = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-            log.warning("WebSub %s of %s at %s failed: %s", action, source_id, hub, message)
-            still_active = renewing and _pushing(latest, now=self._clock())
-            await self._update(
-                source_id,
-                websub_state="active" if still_active else "failed",
-                websub_failures=failures,
-                websub_error=message,
-            )
+    async def _send(self, ask: Ask) -> None:
+        await self._hub.send(ask)
         self._wake.set()
 
-    async def _forget(self, source_id: str) -> None:
-        """The feed no longer names a hub: drop the subscription and let its lease lapse."""
-        log.info("feed of %s names no WebSub hub any more: subscription dropped", source_id)
-        cleared = {f.name: f.default for f in dataclasses.fields(FeedState)}
-        await self._update(
-            source_id, **{k: v for k, v in cleared.items() if k.startswith("websub_")}
-        )
-
     # -- helpers -------------------------------------------------------------------------
-
-    async def _update(self, source_id: str, **changes: Any) -> None:
-        """Replace some ``websub_*`` fields of the latest stored state of ``source_id``."""
-        state = await self._store.get_feed_state(source_id) or FeedState(source_id=source_id)
-        await self._store.put_feed_state(dataclasses.replace(state, **changes))
 
     def _spawn(
         self, work: Coroutine[Any, Any, None], source_id: str | None, *, claimed: bool = False
@@ -431,25 +395,3 @@ class WebSubManager:
         finally:
             if source_id is not None:
                 self._requesting.discard(source_id)
-
-
-@dataclass(frozen=True, slots=True)
-class _Ask:
-    """A subscription request recorded in the state, to send to the hub."""
-
-    source_id: str
-    action: str
-    hub: str
-    topic: str
-    callback: str
-    secret: str
-
-
-def _pushing(state: FeedState | None, *, now: datetime) -> bool:
-    """Whether ``state`` holds an active subscription whose lease has not ended."""
-    return (
-        state is not None
-        and state.websub_state == "active"
-        and state.websub_lease_expires_at is not None
-        and state.websub_lease_expires_at > now
-    )

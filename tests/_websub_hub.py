@@ -1,7 +1,8 @@
 """A WebSub hub for tests (spec §5-§8), served on 127.0.0.1 like any other test server.
 
-``POST /`` takes a subscription request, answers 202 (or ``status``), then verifies
-intent with a real GET on the callback, as a hub does. ``deliver`` POSTs content to a
+``POST /`` takes a subscription or unsubscription request, answers 202 (or
+``status``), then verifies intent with a real GET on the callback, as a hub does
+(after ``hold`` is set, when the test gives one). ``deliver`` POSTs content to a
 verified subscriber, signed with the secret the subscriber gave. Everything it saw is
 kept in plain lists that the test thread reads.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class Hub:
 
     leases: list[int] = field(default_factory=list)
     status: int = 202
+    hold: threading.Event | None = None  # verifications wait until it is set
     url: str = ""  # set by the test once served
     requests: list[dict[str, str]] = field(default_factory=list)
     verifications: list[Verification] = field(default_factory=list)
@@ -61,10 +64,14 @@ class Hub:
         return Response(status_code=202)
 
     async def _verify(self, form: dict[str, str]) -> None:
-        turn = len(self.verifications)
+        if self.hold is not None:
+            await asyncio.to_thread(self.hold.wait)
+        turn = sum(v.mode == "subscribe" for v in self.verifications)
         asked = form.get("hub.lease_seconds")
         lease = self.leases[min(turn, len(self.leases) - 1)] if self.leases else None
         lease = lease if lease is not None else (int(asked) if asked else None)
+        if form["hub.mode"] == "unsubscribe":
+            lease = None
         challenge = secrets.token_urlsafe(16)
         params = {
             "hub.mode": form["hub.mode"],
@@ -89,7 +96,7 @@ class Hub:
     def subscriber(self, topic: str) -> dict[str, str]:
         """The latest verified subscription request for ``topic``."""
         for check in reversed(self.verifications):
-            if check.topic == topic and check.echoed:
+            if check.topic == topic and check.echoed and check.mode == "subscribe":
                 return check.form
         raise AssertionError(f"no verified subscriber for {topic}")
 

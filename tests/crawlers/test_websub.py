@@ -65,14 +65,29 @@ JSON_FEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "News",
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (ATOM, WebSubLinks(hub="https://hub.example/", topic="https://news.example/feeds/atom")),
+        (
+            ATOM,
+            WebSubLinks(
+                hub="https://hub.example/",
+                topic="https://news.example/feeds/atom",
+                hubs=("https://hub.example/",),
+            ),
+        ),
         (
             RSS,
-            WebSubLinks(hub="https://pubsubhubbub.appspot.com/", topic="https://news.example/rss"),
+            WebSubLinks(
+                hub="https://pubsubhubbub.appspot.com/",
+                topic="https://news.example/rss",
+                hubs=("https://pubsubhubbub.appspot.com/",),
+            ),
         ),
         (
             JSON_FEED,
-            WebSubLinks(hub="https://websub.example/hub", topic="https://news.example/feed.json"),
+            WebSubLinks(
+                hub="https://websub.example/hub",
+                topic="https://news.example/feed.json",
+                hubs=("https://websub.example/hub",),
+            ),
         ),
     ],
     ids=["atom", "rss-atom-link", "json-feed"],
@@ -86,7 +101,9 @@ def test_hub_and_topic_are_found_in_every_feed_format(
 def test_link_headers_win_over_the_body_and_resolve_against_the_feed_url() -> None:
     headers = {"link": '</hub/>; rel="hub", <https://news.example/canonical>; rel="self"'}
     assert discover_websub(ATOM, url=FEED_URL, headers=headers) == WebSubLinks(
-        hub="https://news.example/hub/", topic="https://news.example/canonical"
+        hub="https://news.example/hub/",
+        topic="https://news.example/canonical",
+        hubs=("https://news.example/hub/", "https://hub.example/"),
     )
 
 
@@ -94,7 +111,24 @@ def test_a_hub_without_a_self_link_subscribes_to_the_fetched_url() -> None:
     headers = {"link": "<https://hub.example/>; rel=hub"}
     plain = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
     assert discover_websub(plain, url=FEED_URL, headers=headers) == WebSubLinks(
-        hub="https://hub.example/", topic=FEED_URL
+        hub="https://hub.example/", topic=FEED_URL, hubs=("https://hub.example/",)
+    )
+
+
+def test_every_hub_a_feed_names_is_kept_in_order_once() -> None:
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        b'<link rel="hub" href="https://one.example/"/><link rel="hub" href="ftp://no/"/>'
+        b'<link rel="hub" href="/two"/><link rel="hub" href="https://one.example/"/></feed>'
+    )
+    headers = {"link": '<https://three.example/>; rel="hub", <https://one.example/>; rel=hub'}
+    found = discover_websub(atom, url=FEED_URL, headers=headers)
+    assert found is not None
+    assert found.hub == "https://three.example/"
+    assert found.hubs == (
+        "https://three.example/",
+        "https://one.example/",
+        "https://news.example/two",
     )
 
 

@@ -143,3 +143,18 @@ def test_load_more_pages_on_with_the_api_cursor(page: Any, clarion: DemoClarion)
         )
     assert _shown(page) == expected  # every mention once, in the API's order
     assert pages >= 3
+
+
+def test_key_message_and_folding_are_asked_of_the_api(page: Any, clarion: DemoClarion) -> None:
+    open_page(page, clarion, "coverage", brand="facebook")
+    window = _window(page)
+    _shown(page)
+    items = _mentions(clarion, brand="facebook", **window)
+    message = next(c["message"] for m in items for c in m["key_messages"]["carried"])
+    with page.expect_response(
+        lambda r: "/v1/mentions" in r.url and "message=" in r.url and "collapse=cluster" in r.url
+    ):
+        page.get_by_label("Key message").select_option(message)
+    expected = _mentions(clarion, brand="facebook", message=message, collapse="cluster", **window)
+    assert expected and all(m["copies"] >= 1 for m in expected)
+    assert _shown(page) == [m["document_id"] for m in expected]

@@ -4,30 +4,20 @@ JSON, CSV, RSS and Atom (parsed back with feedparser), filters and bad input."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import feedparser
 import httpx
 import pytest
 
-from search import ElasticsearchConfig, ElasticsearchStore, SQLiteStore
-from service._app import create_app
-from service._settings import Settings
-from tests._elasticsearch import drop_indices
-from tests._servers import serve_app
+from search import ElasticsearchStore, SQLiteStore
 from tests.service._amplify_data import ACME, EXPECTED, GLOBEX, NOW, dataset
+from tests.service._seeded_app import BACKENDS, seeded_client
 from tests.service.test_api import assert_problem
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
-]
 AT = {"brand": "acme", "at": NOW.isoformat()}
 
 
@@ -35,39 +25,14 @@ AT = {"brand": "acme", "at": NOW.isoformat()}
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[httpx.Client]:
-    data: Path = tmp_path_factory.mktemp("amplify")
-    config: ElasticsearchConfig | None = None
-    prefix = f"amp-{uuid.uuid4().hex[:12]}"
-    if request.param == "elasticsearch":
-        config = request.getfixturevalue("es_config")
+    async def seed(store: SQLiteStore | ElasticsearchStore) -> None:
+        await store.put_brand(ACME)
+        await store.put_brand(GLOBEX)
+        for document, mentions in dataset():
+            await store.save_document(document, mentions)
 
-    def make() -> SQLiteStore | ElasticsearchStore:
-        if config is None:
-            return SQLiteStore(data / "clarion.db")
-        return ElasticsearchStore(config, index_prefix=prefix)
-
-    async def seed() -> None:
-        store = make()
-        await store.open()
-        try:
-            await store.put_brand(ACME)
-            await store.put_brand(GLOBEX)
-            for document, mentions in dataset():
-                await store.save_document(document, mentions)
-        finally:
-            await store.close()
-
-    asyncio.run(seed())
-    settings = Settings(data_dir=data, crawl=False, model_threads=1, extract_workers=1)
-    try:
-        with (
-            serve_app(create_app(settings, store=make())) as base,
-            httpx.Client(base_url=base, timeout=60) as http,
-        ):
-            yield http
-    finally:
-        if config is not None:
-            asyncio.run(drop_indices(config, prefix))
+    with seeded_client(request, tmp_path_factory, name="amp", seed=seed) as http:
+        yield http
 
 
 def ranked(client: httpx.Client, **params: Any) -> list[tuple[str, float]]:

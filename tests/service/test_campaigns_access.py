@@ -17,6 +17,7 @@ from service._app import create_app
 from service._keys import create_key
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.service._seeded_app import seed_store
 from tests.service.test_api import assert_problem
 from tests.service.test_scorecard_api import PERIOD, SPRING, _seed
 
@@ -49,7 +50,7 @@ async def _seed_keys(path: Path) -> dict[str, str]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     data: Path = tmp_path_factory.mktemp("campaign-access")
     settings = Settings(data_dir=data, crawl=False, extract_workers=1, model_threads=1, auth="keys")
-    asyncio.run(_seed(SQLiteStore(settings.database_path)))
+    asyncio.run(seed_store(SQLiteStore(settings.database_path), _seed))
     texts = asyncio.run(_seed_keys(settings.database_path))
     with serve_app(create_app(settings)) as base:
         yield base, texts

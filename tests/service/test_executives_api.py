@@ -20,13 +20,10 @@ reach 3310. acme has 4 units (e1, e3, e4, e5), globex 3 (e1, e4, e6).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,18 +31,11 @@ import pytest
 
 from crawlers import Document
 from enrichment import Brand, Mention, Sentiment, SentimentLabel
-from search import ElasticsearchConfig, ElasticsearchStore, SQLiteStore
-from service._app import create_app
-from service._settings import Settings
-from tests._elasticsearch import drop_indices
-from tests._servers import serve_app
+from search import ElasticsearchStore, SQLiteStore
+from tests.service._seeded_app import BACKENDS, seeded_client
 from tests.service.test_api import assert_problem
 from tests.store_contract._data import utc
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
-]
 ANN, BOB, CY, GIA, OLD = "Ann Lee", "Bob Ray", "Cy Dee", "Gia Moe", "Old Exec"
 BRANDS = [
     Brand(id="acme", name="Acme", competitors=("globex",), spokespeople=(ANN, BOB, CY)),
@@ -69,62 +59,37 @@ WINDOW = {"from": "2026-05-01", "to": "2026-06-01"}
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[httpx.Client]:
-    data: Path = tmp_path_factory.mktemp("executives")
-    config: ElasticsearchConfig | None = None
-    prefix = f"exv-{uuid.uuid4().hex[:12]}"
-    if request.param == "elasticsearch":
-        config = request.getfixturevalue("es_config")
-
-    def make() -> SQLiteStore | ElasticsearchStore:
-        if config is None:
-            return SQLiteStore(data / "clarion.db")
-        return ElasticsearchStore(config, index_prefix=prefix)
-
-    async def seed() -> None:
-        store = make()
-        await store.open()
-        try:
-            for brand in BRANDS:
-                await store.put_brand(brand)
-            for doc_id, at, outlet, channel, audience, cluster, said in DOCS:
-                document = Document(
-                    id=doc_id,
-                    url=f"https://{outlet.lower()}.example/{doc_id}",
-                    source_id=outlet.lower(),
-                    outlet=outlet,
-                    domain=f"{outlet.lower()}.example",
-                    title=f"Story {doc_id}",
-                    text="Text.",
-                    fetched_at=at + timedelta(minutes=5),
-                    published_at=at,
-                    channel=channel,  # type: ignore[arg-type]
-                    audience=audience,
+    async def seed(store: SQLiteStore | ElasticsearchStore) -> None:
+        for brand in BRANDS:
+            await store.put_brand(brand)
+        for doc_id, at, outlet, channel, audience, cluster, said in DOCS:
+            document = Document(
+                id=doc_id,
+                url=f"https://{outlet.lower()}.example/{doc_id}",
+                source_id=outlet.lower(),
+                outlet=outlet,
+                domain=f"{outlet.lower()}.example",
+                title=f"Story {doc_id}",
+                text="Text.",
+                fetched_at=at + timedelta(minutes=5),
+                published_at=at,
+                channel=channel,  # type: ignore[arg-type]
+                audience=audience,
+            )
+            mentions = [
+                Mention(
+                    document_id=doc_id,
+                    brand_id=brand,
+                    sentiment=Sentiment(label, 0.9),
+                    spokespeople=names,
+                    cluster_id=cluster,
                 )
-                mentions = [
-                    Mention(
-                        document_id=doc_id,
-                        brand_id=brand,
-                        sentiment=Sentiment(label, 0.9),
-                        spokespeople=names,
-                        cluster_id=cluster,
-                    )
-                    for brand, label, names in said
-                ]
-                await store.save_document(document, mentions)
-        finally:
-            await store.close()
+                for brand, label, names in said
+            ]
+            await store.save_document(document, mentions)
 
-    asyncio.run(seed())
-    settings = Settings(data_dir=data, crawl=False, model_threads=1, extract_workers=1)
-    try:
-        with (
-            serve_app(create_app(settings, store=make())) as base,
-            httpx.Client(base_url=base, timeout=60) as http,
-        ):
-            yield http
-    finally:
-        if config is not None:
-            asyncio.run(drop_indices(config, prefix))
+    with seeded_client(request, tmp_path_factory, name="exv", seed=seed) as http:
+        yield http
 
 
 def visibility(client: httpx.Client, **params: Any) -> dict[str, Any]:

@@ -34,31 +34,21 @@ utm_campaign spring); t2 05-05 09:00 direct (6 sessions, 2 conversions); t3 05-0
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from enrichment import Brand, MessageMatch, SentimentLabel
-from search import ElasticsearchConfig, ElasticsearchStore, SQLiteStore
-from service._app import create_app
-from service._settings import Settings
-from tests._elasticsearch import drop_indices
-from tests._servers import serve_app
+from search import ElasticsearchStore, SQLiteStore
+from tests.service._seeded_app import BACKENDS, seeded_client
 from tests.service.test_api import assert_problem
 from tests.store_contract._data import doc, mention, utc
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
-]
 JOBS = "Acme is creating jobs in Europe."
 GREEN = "Acme runs on renewable energy."
 PERIOD = {"brand": "acme", "from": "2026-05-04", "to": "2026-05-06"}
@@ -105,63 +95,39 @@ def _match(message: str, stance: str) -> MessageMatch:
 
 
 async def _seed(store: SQLiteStore | ElasticsearchStore) -> None:
-    await store.open()
-    try:
-        await store.put_brand(
-            Brand(id="acme", name="Acme", competitors=("globex",), owned_domains=("acme.example",),
-                  spokespeople=("Ada", "Ben"), key_messages=(JOBS, GREEN))
-        )  # fmt: skip
-        await store.put_brand(Brand(id="globex", name="Globex", spokespeople=("Gil",)))
-        for doc_id, (at, outlet, channel, tier, audience, cluster) in DOCS.items():
-            document = doc(doc_id, published_at=at).replace(
-                outlet=outlet, channel=channel, tier=tier, audience=audience
-            )
-            await store.save_document(
-                document,
-                [
-                    replace(
-                        mention(doc_id, brand, label),
-                        cluster_id=cluster,
-                        spokespeople=quoted,
-                        messages=tuple(_match(m, "carried") for m in carried)
-                        + tuple(_match(m, "contradicted") for m in contradicted),
-                    )
-                    for brand, label, quoted, carried, contradicted in MENTIONS[doc_id]
-                ],
-            )
-    finally:
-        await store.close()
+    await store.put_brand(
+        Brand(id="acme", name="Acme", competitors=("globex",), owned_domains=("acme.example",),
+              spokespeople=("Ada", "Ben"), key_messages=(JOBS, GREEN))
+    )  # fmt: skip
+    await store.put_brand(Brand(id="globex", name="Globex", spokespeople=("Gil",)))
+    for doc_id, (at, outlet, channel, tier, audience, cluster) in DOCS.items():
+        document = doc(doc_id, published_at=at).replace(
+            outlet=outlet, channel=channel, tier=tier, audience=audience
+        )
+        await store.save_document(
+            document,
+            [
+                replace(
+                    mention(doc_id, brand, label),
+                    cluster_id=cluster,
+                    spokespeople=quoted,
+                    messages=tuple(_match(m, "carried") for m in carried)
+                    + tuple(_match(m, "contradicted") for m in contradicted),
+                )
+                for brand, label, quoted, carried, contradicted in MENTIONS[doc_id]
+            ],
+        )
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[httpx.Client]:
-    data: Path = tmp_path_factory.mktemp("scorecard")
-    config: ElasticsearchConfig | None = None
-    prefix = f"sc-{uuid.uuid4().hex[:12]}"
-    if request.param == "elasticsearch":
-        config = request.getfixturevalue("es_config")
-
-    def make() -> SQLiteStore | ElasticsearchStore:
-        if config is None:
-            return SQLiteStore(data / "clarion.db")
-        return ElasticsearchStore(config, index_prefix=prefix)
-
-    asyncio.run(_seed(make()))
-    settings = Settings(data_dir=data, crawl=False, model_threads=1, extract_workers=1)
-    try:
-        with (
-            serve_app(create_app(settings, store=make())) as base,
-            httpx.Client(base_url=base, timeout=60) as http,
-        ):
-            posted = http.post("/v1/traffic/events", json=EVENTS)
-            assert posted.status_code == 200, posted.text
-            assert posted.json()["earned"] == 2  # t1 and t3
-            yield http
-    finally:
-        if config is not None:
-            asyncio.run(drop_indices(config, prefix))
+    with seeded_client(request, tmp_path_factory, name="sc", seed=_seed) as http:
+        posted = http.post("/v1/traffic/events", json=EVENTS)
+        assert posted.status_code == 200, posted.text
+        assert posted.json()["earned"] == 2  # t1 and t3
+        yield http
 
 
 def changes(section: dict[str, Any]) -> dict[str, tuple[Any, ...]]:

@@ -4,9 +4,11 @@ answers the hub's verification, and ingests what the hub pushes with no further 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,7 +52,11 @@ class Publisher:
     """One Atom feed naming ``hub``, over real pages; counts the feed's requests."""
 
     hub: str = ""
+    more_hubs: list[str] = field(default_factory=list)  # named after ``hub``, in order
     listed: list[str] = field(default_factory=lambda: ["sondland"])
+    # Feed requests after the first ``fail_after`` wait for ``gate``, then get a 404.
+    fail_after: int | None = None
+    gate: threading.Event = field(default_factory=threading.Event)
     feed_requests: int = 0
     article_requests: dict[str, int] = field(default_factory=dict)
     base: str = ""
@@ -69,7 +75,8 @@ class Publisher:
         return (
             '<?xml version="1.0" encoding="utf-8"?>'
             '<feed xmlns="http://www.w3.org/2005/Atom"><title>Test News</title>'
-            f'<link rel="hub" href="{self.hub}"/><link rel="self" href="{self.topic}"/>'
+            + "".join(f'<link rel="hub" href="{h}"/>' for h in [self.hub, *self.more_hubs])
+            + f'<link rel="self" href="{self.topic}"/>'
             f"{entries}</feed>"
         ).encode()
 
@@ -77,6 +84,9 @@ class Publisher:
     def app(self) -> Starlette:
         async def feed(request: Request) -> Response:
             self.feed_requests += 1
+            if self.fail_after is not None and self.feed_requests > self.fail_after:
+                await asyncio.to_thread(self.gate.wait)
+                return Response("gone for now", status_code=404)
             return Response(self.atom(self.listed), media_type="application/atom+xml")
 
         def article(request: Request) -> Response:

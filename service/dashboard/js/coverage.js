@@ -1,7 +1,8 @@
 // Coverage: the brand's mentions, filtered on the server (search, sentiment, tier,
-// channel, market, outlet, sort) and by key message in the browser, paged with the
-// API's cursors. Copies of one syndicated story (one cluster_id) fold under the
-// first one shown. "Export CSV" saves what is shown.
+// channel, market, outlet, key message, sort), paged with the API's cursors. The
+// server folds copies of one syndicated story (collapse=cluster): each item is the
+// story's first copy in the sort's order, with how many copies it has; the other
+// copies are asked for by cluster, once per story shown. "Export CSV" saves what is shown.
 
 import { api, optional } from "./api.js";
 import { brandTerms, csv, download, fill, fmt, h, highlight, section, sentimentBadge, status } from "./ui.js";
@@ -9,6 +10,7 @@ import { brandTerms, csv, download, fill, fmt, h, highlight, section, sentimentB
 const PAGE_SIZE = 50; // a screenful or two; more with "Load more" (the API allows up to 1000)
 const MAX_PAGE_SIZE = 1000;
 const TYPING_PAUSE_MS = 350; // search as you type, once the typing pauses
+const MAX_COPIES_LISTED = 200; // the API's largest page: a story's other copies, listed under it
 
 export function render(view, ctx) {
   const state = { items: [], cursor: null, generation: 0 };
@@ -43,8 +45,7 @@ export function render(view, ctx) {
   for (const control of [q, channel, market, outlet]) {
     control.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(reload, TYPING_PAUSE_MS); });
   }
-  for (const control of [sentiment, tier, sort]) control.addEventListener("change", reload);
-  message.addEventListener("change", draw);
+  for (const control of [sentiment, tier, message, sort]) control.addEventListener("change", reload);
 
   fill(lists, sources, (data) => {
     const items = data?.items || [];
@@ -61,7 +62,17 @@ export function render(view, ctx) {
       brand: ctx.brand.id, from: ctx.from, to: ctx.to, limit: pageSize, sort: sort.value,
       q: q.value.trim(), sentiment: sentiment.value, tier: tier.value,
       channel: channel.value.trim(), market: market.value.trim(), outlet: outlet.value.trim(),
+      message: message.value, collapse: "cluster",
     };
+  }
+
+  // The other copies of each story with more than one (same filters, one cluster).
+  async function otherCopies(items) {
+    const base = { ...query(), collapse: "", limit: MAX_COPIES_LISTED };
+    await Promise.all(items.filter((m) => (m.copies || 1) > 1).map(async (m) => {
+      const page = await api("/v1/mentions", { query: { ...base, cluster: m.cluster_id || m.document_id } });
+      m.others = page.items.filter((c) => c.document_id !== m.document_id);
+    }));
   }
 
   function reload() {
@@ -79,6 +90,8 @@ export function render(view, ctx) {
     try {
       const page = await api("/v1/mentions", { query: { ...query(), cursor: state.cursor } });
       if (generation !== state.generation) return; // a newer filter took over
+      await otherCopies(page.items);
+      if (generation !== state.generation) return;
       state.items.push(...page.items);
       state.cursor = page.next_cursor;
       draw();
@@ -90,22 +103,14 @@ export function render(view, ctx) {
   }
 
   function shown() {
-    const wanted = message.value;
-    const items = wanted ? state.items.filter((m) => m.key_messages?.carried?.some((c) => c.message === wanted)) : state.items;
-    const groups = new Map();
-    for (const item of items) {
-      const key = item.cluster_id || item.document_id;
-      if (!groups.has(key)) groups.set(key, { lead: item, copies: [] });
-      else groups.get(key).copies.push(item);
-    }
-    return [...groups.values()];
+    return state.items.map((item) => ({ lead: item, copies: item.others || [], more: Math.max((item.copies || 1) - 1, 0) }));
   }
 
   function draw() {
     const groups = shown();
     const terms = brandTerms(ctx.brand);
     list.replaceChildren(...groups.map((g) => mentionItem(g, terms)));
-    const copies = groups.reduce((n, g) => n + g.copies.length, 0);
+    const copies = groups.reduce((n, g) => n + g.more, 0);
     summary.textContent = `${groups.length} stories shown` + (copies ? ` (${copies} syndicated copies folded)` : "") + (state.cursor ? ", more to load" : "");
     if (!groups.length) list.append(h("li", { class: "empty" }, "No mentions match."));
     more.hidden = !state.cursor;
@@ -113,9 +118,9 @@ export function render(view, ctx) {
 
   function exportShown() {
     const header = ["published_at", "outlet", "domain", "tier", "channel", "language", "sentiment", "title", "url", "snippet", "key_messages", "cluster", "copies"];
-    const rows = shown().map(({ lead: m, copies }) => [
+    const rows = shown().map(({ lead: m, more }) => [
       m.published_at, m.outlet, m.domain, m.tier, m.channel, m.language, m.sentiment?.label, m.title, m.url,
-      (m.snippets || [])[0] || "", (m.key_messages?.carried || []).map((c) => c.message).join(" | "), m.cluster_id || m.document_id, copies.length,
+      (m.snippets || [])[0] || "", (m.key_messages?.carried || []).map((c) => c.message).join(" | "), m.cluster_id || m.document_id, more,
     ]);
     download(`clarion-${ctx.brand.id}-mentions.csv`, csv([header, ...rows]), "text/csv");
   }
@@ -127,7 +132,7 @@ function option(value, label) {
   return h("option", { value }, label);
 }
 
-function mentionItem({ lead: m, copies }, terms) {
+function mentionItem({ lead: m, copies, more }, terms) {
   const meta = [m.outlet || m.domain, m.tier ? `tier ${m.tier}` : null, m.channel, m.language].filter(Boolean).join(" · ");
   return h(
     "li",
@@ -138,11 +143,11 @@ function mentionItem({ lead: m, copies }, terms) {
     (m.key_messages?.carried || []).length
       ? h("p", { class: "messages" }, "Carries: ", m.key_messages.carried.map((c) => h("span", { class: "chip" }, c.message)))
       : null,
-    copies.length
+    more
       ? h(
           "details",
           { class: "copies" },
-          h("summary", {}, `Also carried by ${copies.length} more (syndicated)`),
+          h("summary", {}, `Also carried by ${more} more (syndicated)`),
           h("ul", {}, copies.map((c) => h("li", {}, h("a", { href: c.url, target: "_blank", rel: "noopener noreferrer" }, c.outlet || c.domain), " · ", fmt.time(c.published_at)))),
         )
       : null,
