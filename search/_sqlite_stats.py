@@ -122,19 +122,31 @@ def mention_stats(
         if window is None and buckets is not None:
             parts = _outlet_parts(conn, condition, params, dims, buckets)
         else:
-            parts = bucket_parts(
-                conn,
-                source=_source(dims),
-                condition=condition,
-                params=params,
-                dims=dims,
-                columns=tuple(_COLUMN[d] for d in dims),
-                labels=_SENTIMENT_IS,
-                audience="m.audience",
-                counted="m.counted_us",
-                window=window,
-            )
+            parts = _mention_parts(conn, _source(dims), condition, params, dims, window)
         return outlet_rows(parts, group_by=group_by)
+
+
+def _mention_parts(
+    conn: sqlite3.Connection,
+    source: str,
+    condition: str,
+    params: list[object],
+    dims: tuple[Dimension, ...],
+    window: WindowBuckets | None,
+) -> Iterator[OutletPart]:
+    """``bucket_parts`` over mention rows ``m`` of ``source`` (their own columns)."""
+    return bucket_parts(
+        conn,
+        source=source,
+        condition=condition,
+        params=params,
+        dims=dims,
+        columns=tuple(_COLUMN[d] for d in dims),
+        labels=_SENTIMENT_IS,
+        audience="m.audience",
+        counted="m.counted_us",
+        window=window,
+    )
 
 
 def _window(where: MentionFilter, interval: Interval | None, tz: ZoneInfo) -> WindowBuckets | None:
@@ -246,18 +258,7 @@ def _document_parts(
         f"m.document_id = k.kc AND m.brand_id = k.kb AND m.cluster_id = k.kc AND {condition}",
         dims,
     )
-    every = bucket_parts(
-        conn,
-        source=source,
-        condition=condition,
-        params=params,
-        dims=dims,
-        columns=tuple(_COLUMN[d] for d in dims),
-        labels=_SENTIMENT_IS,
-        audience="m.audience",
-        counted="m.counted_us",
-        window=window,
-    )
+    every = _mention_parts(conn, source, condition, params, dims, window)
     yield from every
     # S is read once (MATERIALIZED): its mentions alone count -1, its units +1.
     cols = ", ".join(f"d{i}" for i in range(len(dims)))

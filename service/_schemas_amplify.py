@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from service._amplify import Candidate
-from service._schemas_metrics import SentimentPublic
+from service._schemas_metrics import SentimentPublic, hit_fields
 
 
 class ComponentsPublic(BaseModel):
@@ -65,16 +65,7 @@ class AmplifyCandidate(BaseModel):
             reasons=list(c.reasons),
             document_id=m.document_id,
             cluster_id=m.cluster_id or m.document_id,
-            url=hit.url,
-            title=hit.title,
-            outlet=hit.outlet,
-            domain=hit.domain,
-            channel=hit.channel,
-            tier=hit.tier,
-            audience=hit.audience,
-            language=hit.language,
-            published_at=hit.published_at,
-            sentiment=SentimentPublic(label=m.sentiment.label, score=m.sentiment.score),
+            **hit_fields(hit),
             carried=list(c.carried),
             contradicted=list(c.contradicted),
             engagement=dict(c.engagement),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -56,6 +56,23 @@ class SentimentPublic(BaseModel):
     score: float
 
 
+def hit_fields(hit: MentionHit) -> dict[str, Any]:
+    """The fields every answer about one mention shows of its document and sentiment."""
+    m = hit.mention
+    return {
+        "url": hit.url,
+        "title": hit.title,
+        "outlet": hit.outlet,
+        "domain": hit.domain,
+        "channel": hit.channel,
+        "tier": hit.tier,
+        "audience": hit.audience,
+        "language": hit.language,
+        "published_at": hit.published_at,
+        "sentiment": SentimentPublic(label=m.sentiment.label, score=m.sentiment.score),
+    }
+
+
 class MentionPublic(BaseModel):
     document_id: str
     brand: str
@@ -90,16 +107,7 @@ class MentionPublic(BaseModel):
         return cls(
             document_id=m.document_id,
             brand=m.brand_id,
-            url=hit.url,
-            title=hit.title,
-            outlet=hit.outlet,
-            domain=hit.domain,
-            channel=hit.channel,
-            tier=hit.tier,
-            audience=hit.audience,
-            language=hit.language,
-            published_at=hit.published_at,
-            sentiment=SentimentPublic(label=m.sentiment.label, score=m.sentiment.score),
+            **hit_fields(hit),
             snippets=list(m.snippets),
             in_title=m.in_title,
             in_lead=m.in_lead,
