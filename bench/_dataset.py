@@ -36,6 +36,7 @@ from enrichment import Brand, Mention, Sentiment, SentimentLabel
 from search import SQLiteStore
 from search._fts import index_text
 from search._sqlite_codec import DOCUMENT_COLUMNS, MENTION_COLUMNS, document_values, mention_values
+from search._sqlite_rollup import rebuild
 
 __all__ = [
     "BRANDS",
@@ -298,6 +299,7 @@ def build(path: Path, *, mentions: int, seed: int) -> tuple[int, int]:
         _write(conn, batch)
         documents += len(batch)
         written += sum(len(m) for _, m, _ in batch)
+    rebuild(conn)  # the rows were written around the store: its rollups from them
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     # What a running store does on close (planner statistics), via the store itself.

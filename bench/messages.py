@@ -7,7 +7,11 @@ brands (``service/demo/clarion-demo.yaml``, each with key messages) go
 through the ``Enricher`` in batches of 16 (the pipeline's ``ENRICH_BATCH``)
 without and with a ``MessageFinder``; the difference is the extra time of
 key messages. Syndication sketches (MinHash + band keys) are timed on the
-same texts. Best of ``--rounds`` for each, after one warm-up round.
+same texts. Best of ``--rounds`` for each, after one warm-up round (which
+also fills the finder's key-message cache, as the first documents of a
+running Clarion do). Wall time and the process's CPU time are both printed:
+on a shared machine the CPU time moves less; the load average is printed at
+the start and the end.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -64,16 +69,18 @@ def _brands() -> list[Brand]:
     ]
 
 
-async def _time(enricher: Enricher, documents: list[Document]) -> tuple[float, int]:
-    start = time.perf_counter()
+async def _time(enricher: Enricher, documents: list[Document]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (this process, every thread) and mentions of one pass."""
+    start, cpu = time.perf_counter(), time.process_time()
     mentions = 0
     for at in range(0, len(documents), BATCH):
         for _, found in await enricher.enrich(documents[at : at + BATCH]):
             mentions += len(found)
-    return time.perf_counter() - start, mentions
+    return time.perf_counter() - start, time.process_time() - cpu, mentions
 
 
 async def main(threads: int, rounds: int, max_sentences: int) -> None:
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     documents, brands = _documents(), _brands()
     model = SentimentModel.load(threads=threads)
     finder = MessageFinder(
@@ -82,10 +89,13 @@ async def main(threads: int, rounds: int, max_sentences: int) -> None:
     plain = Enricher(brands=brands, sentiment=model)
     full = Enricher(brands=brands, sentiment=model, messages=finder)
     results: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for name, enricher in (("plain", plain), ("messages", full)):
         await _time(enricher, documents)  # warm-up
-        results[name] = min([(await _time(enricher, documents))[0] for _ in range(rounds)])
-    mentions = (await _time(plain, documents))[1]
+        timed = [await _time(enricher, documents) for _ in range(rounds)]
+        results[name] = min(t[0] for t in timed)
+        cpu[name] = min(t[1] for t in timed)
+    mentions = (await _time(plain, documents))[2]
     with_messages = sum(
         1
         for _, found in await full.enrich(documents)
@@ -95,14 +105,20 @@ async def main(threads: int, rounds: int, max_sentences: int) -> None:
     sketches = min(_timed(lambda: [sketch(d.text) for d in documents]) for _ in range(rounds))
     n = len(documents)
     extra = results["messages"] - results["plain"]
+    extra_cpu = cpu["messages"] - cpu["plain"]
     print(f"documents {n}, mentions {mentions} ({with_messages} of brands with key messages)")
-    print(f"enrich without key messages: {results['plain'] * 1000 / n:.1f} ms/document")
-    print(f"enrich with key messages:    {results['messages'] * 1000 / n:.1f} ms/document")
+    for label, name in (("without", "plain"), ("with", "messages")):
+        print(
+            f"enrich {label} key messages: {results[name] * 1000 / n:.1f} ms/document wall, "
+            f"{cpu[name] * 1000 / n:.1f} ms CPU"
+        )
     print(
-        f"extra for key messages:      {extra * 1000 / n:.1f} ms/document "
-        f"({extra * 1000 / max(1, with_messages):.1f} ms per mention with key messages)"
+        f"extra for key messages: {extra * 1000 / n:.1f} ms/document wall "
+        f"({extra * 1000 / max(1, with_messages):.1f} ms per mention with key messages), "
+        f"{extra_cpu * 1000 / n:.1f} ms/document CPU"
     )
-    print(f"syndication sketch:          {sketches * 1000 / n:.1f} ms/document")
+    print(f"syndication sketch: {sketches * 1000 / n:.1f} ms/document")
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def _timed(fn: Callable[[], object]) -> float:

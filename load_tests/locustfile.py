@@ -19,7 +19,10 @@ Settings, by environment variable: ``CLARION_LOAD_API_KEY`` (an API key with rea
 scope, when the target runs with ``CLARION_AUTH=keys``), ``CLARION_LOAD_DAYS``
 (default 30, the dashboard's default period), ``CLARION_LOAD_PAGE_SIZE`` (default 5:
 the demo's 58 documents give a brand 3 to 15 mentions in the last 30 days, so the
-dashboard's 50 per page would never exercise the cursor path), ``CLARION_LOAD_PAGES`` (default 3).
+dashboard's 50 per page would never exercise the cursor path), ``CLARION_LOAD_PAGES`` (default 3),
+``CLARION_LOAD_END`` (an ISO 8601 instant, default now: where the periods end, e.g.
+``2026-08-30T00:00:00+00:00`` for ``bench/_dataset.py``'s 1M mentions; amplify always
+looks at the days before now, as the API does).
 See ``load_tests/README.md`` for the command and BENCHMARKS.md for results.
 """
 
@@ -35,6 +38,7 @@ from locust import HttpUser, between, task
 DAYS = int(os.environ.get("CLARION_LOAD_DAYS", "30"))
 PAGE_SIZE = int(os.environ.get("CLARION_LOAD_PAGE_SIZE", "5"))
 PAGES = int(os.environ.get("CLARION_LOAD_PAGES", "3"))
+END = os.environ.get("CLARION_LOAD_END")
 THINK = (1.0, 3.0)
 """Seconds between two page views: a person glancing at panels, not a script."""
 SEARCHES = ("launch", "CEO", "privacy", "space", "earnings")
@@ -57,7 +61,7 @@ class DashboardUser(HttpUser):
             raise RuntimeError("the target has no brands: run it on `clarion demo` data")
 
     def _window(self) -> dict[str, Any]:
-        to = datetime.now(UTC)
+        to = datetime.fromisoformat(END) if END else datetime.now(UTC)
         return {
             "brand": random.choice(self.brands),
             "from": (to - timedelta(days=DAYS)).isoformat(),

@@ -62,6 +62,7 @@ from search._sqlite_export import SQLiteExport
 from search._sqlite_keys import SQLiteKeys
 from search._sqlite_maintenance import delete_chunk_before, documents_after
 from search._sqlite_queries import mention_counts, search_mentions
+from search._sqlite_rollup import Tracked, pairs_of_documents
 from search._sqlite_stats import mention_stats
 from search._sqlite_syndication import pull_through, save_syndication, syndication_candidates
 from search._sqlite_traffic import SQLiteTraffic
@@ -362,6 +363,10 @@ class SQLiteStore(
                     )
                 ):
                     return "unchanged"
+                pairs = {(str(row[1]), str(row[-2])) for row in rows}
+                if old is not None:
+                    pairs |= pairs_of_documents(c, [old["pk"]])
+                tracked = Tracked(c, pairs)
                 if old is None:
                     cursor = c.execute(
                         f"INSERT INTO documents ({codec.DOCUMENT_COLUMNS}) VALUES ({placeholders})",
@@ -385,6 +390,7 @@ class SQLiteStore(
                     [(pk, *row) for row in rows],
                 )
                 save_syndication(c, pk, syndication, replace=old is not None)
+                tracked.apply()
                 return "created" if old is None else "updated"
 
         return await self._write(save)

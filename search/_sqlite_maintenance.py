@@ -13,6 +13,7 @@ from crawlers import Document
 from enrichment import Mention
 from search import _sqlite_codec as codec
 from search._sqlite_conn import transaction
+from search._sqlite_rollup import Tracked, pairs_of_documents
 
 __all__ = ["RETENTION_CHUNK", "delete_chunk_before", "documents_after"]
 
@@ -64,6 +65,8 @@ def delete_chunk_before(c: sqlite3.Connection, cutoff_us: int) -> int:
             ]
         )
         in_chunk = "IN (SELECT value FROM json_each(?))"
+        tracked = Tracked(c, pairs_of_documents(c, json.loads(pks)))
         c.execute(f"DELETE FROM mentions WHERE document_pk {in_chunk}", (pks,))
+        tracked.apply()
         c.execute(f"DELETE FROM documents_fts WHERE rowid {in_chunk}", (pks,))
         return c.execute(f"DELETE FROM documents WHERE pk {in_chunk}", (pks,)).rowcount

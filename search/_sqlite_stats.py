@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from enrichment import SentimentLabel
 from search._fts import FtsQuery
 from search._sqlite_buckets import WindowBuckets, bucket_parts
+from search._sqlite_codec import to_us
 from search._sqlite_queries import (
     _MATCH_COLUMNS,
     SLOT_US,
@@ -42,6 +43,7 @@ from search._sqlite_queries import (
     _snapshot,
     filters,
 )
+from search._sqlite_rollup import rollup_stats
 from search._stats import OutletPart, check_top, outlet_rows, part_dimensions, top_rows
 from search._store import (
     CountBy,
@@ -87,8 +89,10 @@ def mention_stats(
     tz: ZoneInfo,
     count: CountBy,
     top: StatTop | None = None,
+    rollups: bool = True,
 ) -> list[StatRow]:
-    """See ``Store.mention_stats`` and the module docstring."""
+    """See ``Store.mention_stats`` and the module docstring. ``rollups``: answer
+    from ``search._sqlite_rollup`` when it can (``False``: always from the mentions)."""
     dims = part_dimensions(group_by)
     check_top(top, group_by=group_by, interval=interval)
     if fts is not None and fts.never:
@@ -96,12 +100,22 @@ def mention_stats(
     condition, params = filters(where, fts)
     buckets = _SlotBuckets(interval, tz) if interval is not None else None
     with _snapshot(conn):
+        if rollups:
+            rolled = rollup_stats(
+                conn, where, group_by=group_by, interval=interval, tz=tz, count=count, top=top
+            )
+            if rolled is not None:
+                return rolled
         matcher = _Matcher(where.query, fts)
         if matcher.needed:
             pks = _matching(conn, condition, params, matcher)
             condition += " AND m.document_pk IN (SELECT value FROM json_each(?))"
             params = [*params, json.dumps(pks)]
         if top is not None and (count == "outlet" or top.by == "copies"):
+            if rollups and group_by == ("cluster",) and top.by == "copies" and not matcher.needed:
+                found = _top_syndicated(conn, where, condition, params, count, top)
+                if found is not None:
+                    return found
             return _top(conn, condition, params, dims, group_by, count, top)
         window = _window(where, interval, tz)
         if top is not None:  # count="document" by mentions / reach: _document_parts is faster
@@ -380,23 +394,57 @@ def _top(
     group_by: tuple[Dimension, ...],
     count: CountBy,
     top: StatTop,
+    source: str | None = None,
 ) -> list[StatRow]:
     """``top``'s groups (``search.StatTop``) ranked and cut in SQL (``ORDER BY
     ... LIMIT``): one statement, no parts folded in Python. ``count="outlet"``:
     one ``GROUP BY`` of the mentions. ``count="document"``: the units of
     ``_units`` (with each unit's copies) grouped once more by ``group_by``.
-    Keys ascend with ``NULL`` first, as ``StatTop`` orders them."""
+    Keys ascend with ``NULL`` first, as ``StatTop`` orders them. ``source``:
+    where the mentions ``m`` are read from (``_source(dims)`` by default)."""
+    return [
+        _stat_row(row, group_by, dims)
+        for row in _ranked(conn, condition, params, dims, group_by, count, top, source)
+    ]
+
+
+def _stat_row(
+    row: sqlite3.Row, group_by: tuple[Dimension, ...], dims: tuple[Dimension, ...]
+) -> StatRow:
+    return StatRow(
+        start=None,
+        key=tuple(row[f"d{dims.index(d)}"] for d in group_by),
+        mentions=row["mentions"],
+        positive=row["positive"],
+        neutral=row["neutral"],
+        negative=row["negative"],
+        reach=row["reach"],
+    )
+
+
+def _ranked(
+    conn: sqlite3.Connection,
+    condition: str,
+    params: list[object],
+    dims: tuple[Dimension, ...],
+    group_by: tuple[Dimension, ...],
+    count: CountBy,
+    top: StatTop,
+    source: str | None,
+) -> list[sqlite3.Row]:
+    """``_top``'s rows as SQL returns them, with their ``copies``."""
+    mentions = source or _source(dims)
     keys = [f"d{dims.index(d)}" for d in group_by]
     group = f"GROUP BY {', '.join(keys)} " if keys else ""
     order = ", ".join([_ORDER[top.by], *keys])
     picked = "".join(f"{k}, " for k in keys)
     if count == "outlet":
-        source = f"({_rows(_source(dims), condition, dims)}) m"
+        source = f"({_rows(mentions, condition, dims)}) m"
         labels = "CASE m.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
         figures = "COUNT(*) AS copies, SUM(m.audience) AS reach"
     else:
         cols = ", ".join(f"d{i}" for i in range(len(dims)))
-        rows = _rows(_source(dims), condition, dims)
+        rows = _rows(mentions, condition, dims)
         per_outlet = (
             f"SELECT {cols}, cluster, MIN({_FIRST}) AS first, MAX(r.audience) AS audience, "
             f"COUNT(*) AS n FROM ({rows}) r GROUP BY {cols}, cluster, r.outlet"
@@ -413,16 +461,48 @@ def _top(
         f"FROM {source} {group}ORDER BY {order} LIMIT ?",
         [*params, top.limit],
     ).fetchall()
-    return [
-        StatRow(
-            start=None,
-            key=tuple(row[k] for k in keys),
-            mentions=row["mentions"],
-            positive=row["positive"],
-            neutral=row["neutral"],
-            negative=row["negative"],
-            reach=row["reach"],
-        )
-        for row in found
-        if row["mentions"]  # no GROUP BY: one row, of zeros when nothing matched
-    ]
+    # No GROUP BY: one row, of zeros when nothing matched.
+    return [row for row in found if row["mentions"]]
+
+
+def _top_syndicated(
+    conn: sqlite3.Connection,
+    where: MentionFilter,
+    condition: str,
+    params: list[object],
+    count: CountBy,
+    top: StatTop,
+) -> list[StatRow] | None:
+    """The most copied stories (``group_by=("cluster",)``, ``by="copies"``) read
+    from the clusters of two or more mentions that overlap the window
+    (``mention_clusters``, ``search._sqlite_rollup``) instead of every cluster:
+    one with two copies in the window outranks every cluster of one. ``None``
+    when fewer than ``top.limit`` have two (the ranking then needs them all), and
+    for several brands (a cluster's copies are then summed over its brands)."""
+    if where.start is None or where.end is None or len(where.brand_ids) != 1:
+        return None
+    (span,) = conn.execute("SELECT MAX(span_us) FROM mention_clusters").fetchone()
+    if span is None:
+        return None
+    start, end = to_us(where.start), to_us(where.end)
+    source = (
+        "mention_clusters k CROSS JOIN mentions m INDEXED BY mentions_cluster "
+        "ON m.cluster_id = k.cluster_id AND m.brand_id = k.brand_id"
+    )
+    overlapping = (
+        f"k.brand_id = ? AND k.first_us < ? AND k.first_us >= ? AND k.last_us >= ? AND {condition}"
+    )
+    dims = part_dimensions(("cluster",))
+    found = _ranked(
+        conn,
+        overlapping,
+        [where.brand_ids[0], end, start - span, start, *params],
+        dims,
+        ("cluster",),
+        count,
+        top,
+        source,
+    )
+    if len(found) < top.limit or found[-1]["copies"] < 2:
+        return None
+    return [_stat_row(row, ("cluster",), dims) for row in found]

@@ -71,18 +71,22 @@ def pull_through(c: sqlite3.Connection, where: MentionFilter) -> PullThrough:
     condition, params = filters(where, None)
     c.execute("BEGIN")
     try:
-        total, any_carried, any_contradicted = c.execute(
-            "SELECT COUNT(*), "
-            "COALESCE(SUM(EXISTS (SELECT 1 FROM json_each(m.messages) j "
+        (total,) = c.execute(
+            f"SELECT COUNT(*) FROM mentions m WHERE {condition}", params
+        ).fetchone()
+        # Only the mentions with messages (the partial index mentions_messages).
+        carrying = f"{condition} AND m.messages != '[]'"
+        any_carried, any_contradicted = c.execute(
+            "SELECT COALESCE(SUM(EXISTS (SELECT 1 FROM json_each(m.messages) j "
             "  WHERE json_extract(j.value, '$.stance') = 'carried')), 0), "
             "COALESCE(SUM(EXISTS (SELECT 1 FROM json_each(m.messages) j "
             "  WHERE json_extract(j.value, '$.stance') = 'contradicted')), 0) "
-            f"FROM mentions m WHERE {condition}",
+            f"FROM mentions m WHERE {carrying}",
             params,
         ).fetchone()
         per_message = c.execute(
             "SELECT json_extract(j.value, '$.message'), json_extract(j.value, '$.stance'), "
-            f"COUNT(*) FROM mentions m, json_each(m.messages) j WHERE {condition} "
+            f"COUNT(*) FROM mentions m, json_each(m.messages) j WHERE {carrying} "
             "GROUP BY 1, 2",
             params,
         ).fetchall()

@@ -386,9 +386,10 @@ class AlertEngine:
                 self.errors += 1
                 log.exception("alert checks failed")
             await asyncio.sleep(max(0.0, started + self._check_interval - loop.time()))
-            if not self._poked.is_set():
+            if not self._poked.is_set():  # asyncio.timeout: wait_for may swallow a cancel
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poked.wait(), self._check_interval)
+                    async with asyncio.timeout(self._check_interval):
+                        await self._poked.wait()
 
     async def check_stories(self, *, brand_ids: set[str] | None = None) -> list[Alert]:
         """Judge every enabled ``story_growth`` rule (of ``brand_ids`` when given) now;

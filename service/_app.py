@@ -29,6 +29,7 @@ from service._routes_metrics import router as metrics_router
 from service._routes_opml import router as opml_router
 from service._routes_queries import router as queries_router
 from service._routes_scorecard import router as scorecard_router
+from service._routes_source_health import router as source_health_router
 from service._routes_traffic import router as traffic_router
 from service._routes_websub import router as websub_router
 from service._runtime import Runtime
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_metrics(app)
     app.include_router(brands_router)
     app.include_router(opml_router)  # before sources_router: /sources/opml is no id
+    app.include_router(source_health_router)  # nor is /sources/health
     app.include_router(sources_router)
     app.include_router(metrics_router)
     app.include_router(coverage_router)

@@ -26,6 +26,13 @@ after ``retry_delay`` and dead-lettered (state ``dead``) after
 
 ``wake()`` is called when the outbox gains a delivery, so a new event is sent
 at once rather than at the next look.
+
+One process sends each delivery once per attempt: a delivery is skipped by a look
+at the outbox while its send is in flight, and also when its send finished after
+that look began. Such a look may have read the outbox before the outcome was
+stored (a reader's snapshot taken just before the commit, an index not yet
+refreshed), so it still sees the delivery pending; the next look, which begins
+after the outcome was stored, sees it as it is.
 """
 
 from __future__ import annotations
@@ -91,6 +98,15 @@ def retry_delay(
     return capped * (0.5 + 0.5 * rand())
 
 
+async def _woken_or_after(event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``event`` is set or ``seconds`` have passed. ``asyncio.timeout``, not
+    ``asyncio.wait_for``: on Python 3.11 the latter swallows a cancellation that arrives
+    as the event is set (cpython#86296), and the worker would then never stop."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
 @dataclass(kw_only=True)
 class DeliveryStats:
     """What the worker did since it started."""
@@ -137,6 +153,7 @@ class DeliveryWorker:
         self._rand = rand
         self._wake = asyncio.Event()
         self._in_flight: set[str] = set()
+        self._settled: set[str] = set()  # sends finished since the current look began
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self.stats = DeliveryStats()
 
@@ -148,9 +165,11 @@ class DeliveryWorker:
         async with asyncio.TaskGroup() as group:
             while True:
                 self._wake.clear()
+                self._settled.clear()
                 try:
                     due = await self._store.due_deliveries(self._clock(), limit=BATCH)
-                    fresh = [d for d in due if d.id not in self._in_flight]
+                    busy = self._in_flight | self._settled  # may read as pending: skip
+                    fresh = [d for d in due if d.id not in busy]
                     for delivery in fresh:
                         await self._slots.acquire()  # backpressure: CONCURRENCY at once
                         self._in_flight.add(delivery.id)
@@ -160,12 +179,10 @@ class DeliveryWorker:
                     log.warning("webhook outbox unavailable: %s", exc)
                     wait = STORE_RETRY
                 if wait > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), wait)
+                    await _woken_or_after(self._wake, wait)
                 elif self._in_flight and not self._wake.is_set():
                     # All due ones are in flight: wait for one to finish or a new one.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_LOOK)
+                    await _woken_or_after(self._wake, IDLE_LOOK)
 
     async def _next_wait(self) -> float:
         due = await self._store.next_due()
@@ -187,6 +204,7 @@ class DeliveryWorker:
             await asyncio.sleep(STORE_RETRY)  # no hot loop on a persistent failure
         finally:
             self._in_flight.discard(delivery.id)
+            self._settled.add(delivery.id)
             self._slots.release()
             self._wake.set()
 

@@ -240,3 +240,10 @@ class SourceHealth(BaseModel):
             push_lease_expires_at=state.websub_lease_expires_at,
             push_error=state.websub_error,
         )
+
+
+class SourcesHealthPublic(BaseModel):
+    """A page of ``SourceHealth``, by source id; ``next_cursor`` is null on the last."""
+
+    items: list[SourceHealth]
+    next_cursor: str | None = None

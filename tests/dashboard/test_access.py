@@ -14,6 +14,7 @@ from service._app import create_app
 from service._keys import create_key
 from tests._servers import serve_app
 from tests.dashboard._clarion import DemoClarion, _in_a_thread, demo_settings
+from tests.dashboard._wcag import contrast
 from tests.dashboard.conftest import open_page, skip_reason
 
 
@@ -51,6 +52,7 @@ def test_a_401_asks_for_a_key_which_every_call_then_carries(
     dialog = page.locator("#key-dialog")
     dialog.wait_for(state="visible")
     assert "needs an API key" in dialog.inner_text()
+    assert contrast(page, "#key-dialog")["failures"] == []
     page.screenshot(path=screenshots / "key-prompt.png")
 
     page.get_by_role("textbox", name="Key").fill("clk_notakey_0000")

@@ -112,3 +112,105 @@ def test_earned_traffic_shows_sessions_and_the_referring_story(
     assert story.get_attribute("href") == clarion.earned_referrer
     assert page.locator("#top-campaigns tbody tr").first.inner_text().startswith("launch\t12\t4")
     page.screenshot(path=screenshots / "traffic.png", full_page=True)
+
+
+PLOTTED = """() => {
+  const u = document.querySelector('#sov .plot').uplot;
+  const at = u.data[1].findIndex((v) => v !== null);
+  return {
+    label: document.querySelector('#sov .plot').getAttribute('aria-label'),
+    series: u.series.slice(1).map((s) => s.label),
+    data: u.data.slice(1),
+    bands: (u.bands || []).map((b) => b.series),
+    legend: at < 0 ? [] : u.series.slice(1).map((s, k) => s.value(u, u.data[k + 1][at], k + 1, at)),
+    at,
+  };
+}"""
+
+FORMATTED = "(values) => values.map((v) => `${(v * 100).toFixed(0)}%`)"  # as the page's fmt.pct
+
+
+def _raw(sov: dict[str, Any], variant: str) -> list[list[float | None]]:
+    """What each brand's line plots, bucket by bucket: its share, null for an empty bucket."""
+
+    def value(bucket: dict[str, Any], brand: str) -> float | None:
+        if not bucket["total"]:
+            return None
+        return next((c[variant] for c in bucket["brands"] if c["brand"] == brand), 0)
+
+    return [[value(b, brand) for b in sov["series"]] for brand in sov["brands"]]
+
+
+def _running_totals(raw: list[list[float | None]]) -> list[list[float | None]]:
+    totals: list[list[float | None]] = []
+    for k in range(len(raw)):
+        below = raw[: k + 1]
+        totals.append(
+            [
+                None if raw[k][i] is None else sum(s[i] or 0 for s in below)
+                for i in range(len(raw[k]))
+            ]
+        )
+    return totals
+
+
+def _close(plotted: list[list[float | None]], expected: list[list[float | None]]) -> bool:
+    return all(
+        (p is None) == (e is None) and (p is None or abs(p - e) < 1e-9)  # type: ignore[operator]
+        for ps, es in zip(plotted, expected, strict=True)
+        for p, e in zip(ps, es, strict=True)
+    )
+
+
+def test_share_of_voice_stacks_to_the_whole_for_every_measure(
+    page: Any, clarion: DemoClarion, screenshots: Path
+) -> None:
+    with page.expect_response(lambda r: "/v1/share-of-voice?" in r.url) as answered:
+        open_page(page, clarion, "overview", brand="apple")
+    sov = answered.value.json()
+    names = {b["id"]: b["name"] for b in _api(clarion, "/v1/brands")["items"]}
+    brands = len(sov["brands"])
+
+    page.get_by_label("Stacked area").check()
+    for measure, variant in [("Volume", "share"), ("Reach", "reach_share")]:
+        page.get_by_label(measure, exact=True).check()
+        plotted = page.evaluate(PLOTTED)
+        assert plotted["label"].startswith(f"{measure} share of voice per day, stacked")
+        assert plotted["series"] == [names[b] for b in sov["brands"]]
+        raw = _raw(sov, variant)
+        # Each area is the sum of the brands up to it; each fills down to the one below.
+        assert _close(plotted["data"], _running_totals(raw))
+        assert plotted["bands"] == [[k + 2, k + 1] for k in range(brands - 1)]
+        # The top is the whole set: 100% in every bucket with coverage (shares are
+        # rounded by the API, hence the tolerance); 0 where the measure has nothing.
+        tops = [t for t in plotted["data"][-1] if t is not None]
+        assert tops and all(abs(t - 1) < 1e-3 or t == 0 for t in tops)
+        assert sum(abs(t - 1) < 1e-3 for t in tops) >= 1
+        # The legend shows each brand's own share, not the running total.
+        at = plotted["at"]
+        own = page.evaluate(FORMATTED, [series[at] for series in raw])
+        assert plotted["legend"] == own
+
+    # A brand switched off in the legend leaves the stack: the others close up.
+    page.locator("#sov .u-legend .u-series").nth(2).click()  # the second brand
+    plotted = page.evaluate(PLOTTED)
+    others = [
+        series if k != 1 else [None if v is None else 0.0 for v in series]
+        for k, series in enumerate(raw)
+    ]
+    expected = _running_totals(others)
+    expected[1] = raw[1]  # kept as it is, not drawn
+    assert _close(plotted["data"], expected)
+    assert plotted["bands"] == [[3, 1]] + [[k + 2, k + 1] for k in range(2, brands - 1)]
+    page.locator("#sov .u-legend .u-series").nth(2).click()
+    assert _close(page.evaluate(PLOTTED)["data"], _running_totals(raw))
+
+    volume = _raw(sov, "share")
+    several = [i for i in range(len(sov["series"])) if sum(bool(s[i]) for s in volume) >= 2]
+    assert several, "the demo data should have buckets where several brands have a share"
+    page.screenshot(path=screenshots / "overview-stacked.png", full_page=True)
+
+    page.get_by_label("Lines").check()  # back to lines: each brand's own share again
+    plotted = page.evaluate(PLOTTED)
+    assert _close(plotted["data"], _raw(sov, "reach_share")) and plotted["bands"] == []
+    assert "stacked" not in plotted["label"]

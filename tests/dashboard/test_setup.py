@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -62,22 +63,45 @@ def test_saving_a_brand_goes_through_the_api(page: Any, clarion: DemoClarion) ->
     httpx.delete(f"{clarion.url}/v1/brands/initech").raise_for_status()
 
 
-def test_sources_show_health_and_can_be_disabled_and_enabled(
+def _last_error(health: dict[str, Any]) -> str:
+    """The "Last error" cell: the error with its class, else why it is disabled."""
+    if health["last_error"]:
+        return f"{health['last_error_class']} {health['last_error']}"
+    return str(health["disabled_reason"] or "–")
+
+
+def test_sources_show_health_from_one_request_and_can_be_disabled_and_enabled(
     page: Any, clarion: DemoClarion
 ) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/v1/sources" in r.url else None)
     open_page(page, clarion, "setup", brand="apple")
     sources = httpx.get(f"{clarion.url}/v1/sources").json()["items"]
+    health = httpx.get(f"{clarion.url}/v1/sources/health").json()
+    assert health["next_cursor"] is None
     rows = page.locator("#sources tbody tr")
-    assert rows.count() == len(sources)
-    bbc = next(s for s in sources if s["id"] == "bbc-news")
-    row = page.locator("#sources tbody tr", has_text=bbc["url"])
-    page.wait_for_function(  # health fills in row by row
-        "() => ![...document.querySelectorAll('#sources td')].some(c => c.textContent === '…')"
-    )
-    health = httpx.get(f"{clarion.url}/v1/sources/bbc-news/health").json()
-    assert health["consecutive_failures"] == 0
-    assert row.inner_text().split("\t")[3] == "0"
-    assert row.inner_text().split("\t")[2] != "–"  # the last success of the ingest
+    assert rows.count() == len(sources) == len(health["items"])
+
+    # One call for every source's health, none per source.
+    paths = [urlsplit(url).path for url in asked]
+    assert paths.count("/v1/sources/health") == 1
+    assert not [
+        p
+        for p in paths
+        if p.startswith("/v1/sources/") and p.endswith("/health") and p != "/v1/sources/health"
+    ]
+
+    health_of = {h["source_id"]: h for h in health["items"]}
+    for i, source in enumerate(sources):  # the table keeps the order of /v1/sources
+        cells = rows.nth(i).inner_text().split("\t")
+        assert source["url"] in cells[0]
+        shown = health_of[source["id"]]
+        assert cells[3] == str(shown["consecutive_failures"])
+        assert (cells[2] == "–") == (shown["last_success_at"] is None)
+        assert cells[4] == _last_error(shown)
+    assert health_of["bbc-news"]["consecutive_failures"] == 0
+    assert health_of["bbc-news"]["last_success_at"] is not None  # the ingest's poll
+    row = rows.nth([s["id"] for s in sources].index("bbc-news"))
 
     row.get_by_role("button", name="Disable BBC News").click()
     row.get_by_role("button", name="Enable BBC News").wait_for()

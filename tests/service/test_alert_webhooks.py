@@ -252,9 +252,13 @@ def test_a_crisis_article_is_delivered_signed_grouped_and_replayable(
         assert [a["id"] for a in listed] == [alert["id"]]
         assert listed[0]["evidence"]["total_mentions"] == 2
 
-        # The delivery log, then a replay: same event id, same bytes.
+        # The delivery log, then a replay: same event id, same bytes. The receiver has the
+        # update before Clarion records its answer: wait for the record.
+        wait_for(
+            lambda: [d["state"] for d in deliveries(client, hook["id"])] == ["delivered"] * 2,
+            what="the update's delivery recorded",
+        )
         log = deliveries(client, hook["id"])
-        assert [d["state"] for d in log] == ["delivered", "delivered"]
         assert log[1]["log"][0]["status_code"] == 204 and log[1]["log"][0]["latency_ms"] > 0
         replayed = client.post(f"/v1/webhooks/{hook['id']}/deliveries/{log[1]['id']}/replay")
         assert replayed.status_code == 200, replayed.text

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from search import SQLiteStore, key_store
+from search import SQLiteStore
 from service._app import create_app
-from service._keys import create_key
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.service._keys import create_keys
 from tests.service._seeded_app import seed_store
 from tests.service.test_api import assert_problem
 from tests.service.test_scorecard_api import PERIOD, SPRING, _seed
@@ -33,15 +33,7 @@ async def _seed_keys(path: Path) -> dict[str, str]:
     store = SQLiteStore(path)
     await store.open()
     try:
-        texts = {}
-        for name, (scopes, brands) in KEYS.items():
-            _, texts[name] = await create_key(
-                key_store(store),
-                name=name,
-                scopes=scopes,  # type: ignore[arg-type]
-                brands=brands,
-            )
-        return texts
+        return await create_keys(store, KEYS)
     finally:
         await store.close()
 

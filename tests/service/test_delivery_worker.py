@@ -3,6 +3,9 @@ time, subscriptions deleted or disabled, and replaying a dead delivery."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from search import Alert, SQLiteStore, WebhookSubscription
+from search import Alert, Delivery, DeliveryAttempt, SQLiteStore, WebhookSubscription
 from service._alerting import webhook_client
 from service._delivery import DeliveryWorker
 from service._settings import Settings
@@ -117,3 +120,98 @@ async def test_deleted_subscriptions_dead_letter_and_disabled_ones_hold(
         dead = await sender.attempt(held)
     assert dead.state == "dead" and dead.last_error == "subscription deleted"
     assert got == []
+
+
+class StalledLookStore(SQLiteStore):
+    """A real store whose look at the outbox is slow at the worst moment: the look that
+    starts once the first delivery (``first``) is recorded takes its rows, then lets the
+    other delivery's receiver answer and returns only after that outcome is recorded.
+    A slow reader thread (a busy machine, the GIL) or an index not yet refreshed does
+    the same by chance; here it happens every time."""
+
+    def __init__(self, path: Path, *, first: str, release: threading.Event) -> None:
+        super().__init__(path)
+        self._first = first
+        self._release = release
+        self._recorded: dict[str, asyncio.Event] = {}
+        self.looks = 0
+        self.stalled_look: int | None = None
+        self.sends_started = 0
+        self.sends_recorded = 0
+        self.progress = asyncio.Condition()  # notified after each look and record
+
+    async def _progressed(self) -> None:
+        async with self.progress:
+            self.progress.notify_all()
+
+    def recorded(self, subscription_id: str) -> asyncio.Event:
+        return self._recorded.setdefault(subscription_id, asyncio.Event())
+
+    async def due_deliveries(self, now: datetime, *, limit: int) -> list[Delivery]:
+        due = await super().due_deliveries(now, limit=limit)
+        if self.recorded(self._first).is_set() and not self._release.is_set():
+            self._release.set()
+            await self.recorded("slow").wait()
+            self.stalled_look = self.looks + 1
+        self.looks += 1
+        await self._progressed()
+        return due
+
+    async def get_webhook(self, webhook_id: str) -> WebhookSubscription | None:
+        self.sends_started += 1  # the worker's attempt reads its subscription first
+        return await super().get_webhook(webhook_id)
+
+    async def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt | None) -> None:
+        await super().record_attempt(delivery, attempt)
+        self.sends_recorded += 1
+        self.recorded(delivery.subscription_id).set()
+        await self._progressed()
+
+
+async def test_a_delivery_recorded_during_a_slow_look_is_not_sent_again(tmp_path: Path) -> None:
+    release = threading.Event()
+    posts: list[str] = []
+
+    async def hook(request: Request) -> Response:
+        posts.append(request.url.path)
+        if request.url.path == "/slow":  # answers once the worker looks at the outbox again
+            await asyncio.to_thread(release.wait)
+        return Response(status_code=204)
+
+    store = StalledLookStore(tmp_path / "clarion.db", first="fast", release=release)
+    await store.open()
+    try:
+        with serve_app(Starlette(routes=[Route("/{kind}", hook, methods=["POST"])])) as url:
+            hooks = [
+                WebhookSubscription(id=kind, url=f"{url}/{kind}", secret="k" * 16, created_at=NOW)
+                for kind in ("fast", "slow")
+            ]
+            for subscription in hooks:
+                await store.put_webhook(subscription)
+            enqueued = deliveries_for(
+                alert=ALERT, event_type="alert.opened", subscriptions=hooks, now=NOW
+            )
+            await store.record_alert(ALERT, enqueued)
+            async with webhook_client(Settings(allow_networks=["127.0.0.1/32"])) as client:
+                sender = asyncio.create_task(worker(store, client).run_forever())
+                try:
+                    async with asyncio.timeout(60), store.progress:  # a hang guard
+                        # The look after the slow one returns once the worker has begun
+                        # every send the slow look decided on; then wait for their outcome.
+                        await store.progress.wait_for(
+                            lambda: (
+                                store.stalled_look is not None
+                                and store.looks > store.stalled_look
+                                and store.sends_started == store.sends_recorded
+                            )
+                        )
+                finally:
+                    release.set()
+                    sender.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender
+        logs = [await store.attempts(delivery.id) for delivery in enqueued]
+    finally:
+        await store.close()
+    assert sorted(posts) == ["/fast", "/slow"]
+    assert [[a.status_code for a in log] for log in logs] == [[204], [204]]

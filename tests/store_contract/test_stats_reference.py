@@ -176,6 +176,22 @@ WINDOWS = [
     # Cuts clusters: some units lose their first copies to the window's start.
     MentionFilter(start=DST_END - timedelta(hours=7), end=DST_END + timedelta(hours=31)),
     MentionFilter(brand_ids=("initech",), channels=("news", "podcast")),
+    # Brand sets over windows on whole hours: the SQLite store answers these from
+    # its rollups (search._sqlite_rollup), cut clusters included.
+    MentionFilter(
+        brand_ids=BRANDS, start=DST_END - timedelta(days=3), end=DST_END + timedelta(days=3)
+    ),
+    MentionFilter(
+        brand_ids=("acme", "globex"),
+        start=DST_END - timedelta(hours=7),
+        end=DST_END + timedelta(hours=31),
+    ),
+    MentionFilter(
+        brand_ids=("initech", "acme"),
+        channels=("news",),
+        start=DST_END - timedelta(hours=30),
+        end=DST_END + timedelta(days=2),
+    ),
 ]
 
 

@@ -95,14 +95,22 @@ function tile(label, figure, format) {
   );
 }
 
+const STYLES = [
+  ["lines", "Lines"],
+  ["stacked", "Stacked area"],
+];
+
 function sovPanel(data, ctx) {
   const x = data.series.map((bucket) => seconds(bucket.start));
   const chartBox = h("div");
-  const draw = (variant) => {
+  const shown = { variant: "share", style: "lines" };
+  const draw = () => {
+    const { variant, style } = shown;
     const label = VARIANTS.find(([v]) => v === variant)[1];
+    const stacked = style === "stacked";
     chartBox.replaceChildren(
       lineChart({
-        label: `${label} share of voice per ${data.interval}, ${data.brands.map(ctx.brandName).join(", ")}`,
+        label: `${label} share of voice per ${data.interval}${stacked ? ", stacked" : ""}, ${data.brands.map(ctx.brandName).join(", ")}`,
         x,
         series: data.brands.map((id) => ({
           label: ctx.brandName(id),
@@ -114,18 +122,21 @@ function sovPanel(data, ctx) {
         })),
         yFormat: (v) => fmt.pct(v, 0),
         yRange: [0, 1],
+        stacked,
       }),
     );
   };
-  const switcher = h(
-    "fieldset",
-    { class: "switch" },
-    h("legend", {}, "Measure"),
-    VARIANTS.map(([value, label], i) =>
-      h("label", {}, h("input", { type: "radio", name: "variant", value, checked: i === 0, onchange: () => draw(value) }), label),
-    ),
-  );
-  draw("share");
+  const choice = (legend, name, options) =>
+    h(
+      "fieldset",
+      { class: "switch" },
+      h("legend", {}, legend),
+      options.map(([value, text]) =>
+        h("label", {}, h("input", { type: "radio", name, value, checked: shown[name] === value, onchange: () => { shown[name] = value; draw(); } }), text),
+      ),
+    );
+  const switches = h("div", { class: "switches" }, choice("Measure", "variant", VARIANTS), choice("Chart", "style", STYLES));
+  draw();
   const totals = table(
     "Totals for the period",
     [
@@ -139,7 +150,7 @@ function sovPanel(data, ctx) {
     data.totals,
   );
   totals.id = "sov-totals";
-  return [switcher, chartBox, totals];
+  return [switches, chartBox, totals];
 }
 
 function sentimentChart(data, ctx) {

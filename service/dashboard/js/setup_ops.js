@@ -4,19 +4,18 @@
 import { api, optional } from "./api.js";
 import { download, fill, fmt, guarded, h, table } from "./ui.js";
 
-const HEALTH_CONCURRENCY = 6; // health is one call per source: a few at a time, not hundreds at once
+const HEALTH_PAGE = 500; // the API's largest page: one request answers up to 500 sources
 
-async function mapLimited(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]).catch(() => null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/** Every source's health by id, from /v1/sources/health: one request per page, not per source. */
+async function allHealth() {
+  const byId = new Map();
+  let cursor = null;
+  do {
+    const page = await api("/v1/sources/health", { query: { limit: HEALTH_PAGE, cursor } });
+    for (const health of page.items) byId.set(health.source_id, health);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return byId;
 }
 
 export function sourcesPanel() {
@@ -40,27 +39,20 @@ export function sourcesPanel() {
   });
   const exportOpml = async () => download("clarion-sources.opml", await api("/v1/sources/opml", { as: "blob" }));
   const list = h("div");
-  // The table shows at once; each row's health fills in as its answer arrives.
+  // The sources and their health in parallel; a health failure leaves the sources shown.
   const load = () =>
-    fill(list, api("/v1/sources"), ({ items }) => {
-      const cells = new Map(items.map((s) => [s.id, {
-        success: h("span", {}, "…"), failures: h("span", {}, "…"), error: h("span", {}, "…"), toggle: h("span", {}, toggle(s, null)),
-      }]));
-      mapLimited(items, HEALTH_CONCURRENCY, async (s) => {
-        const health = await api(`/v1/sources/${encodeURIComponent(s.id)}/health`);
-        const c = cells.get(s.id);
-        c.success.textContent = fmt.time(health.last_success_at);
-        c.failures.textContent = fmt.int(health.consecutive_failures);
-        c.error.textContent = health.last_error ? `${health.last_error_class || ""} ${health.last_error}` : health.disabled_reason || "–";
-        c.toggle.replaceChildren(toggle(s, health));
-      });
+    fill(list, Promise.all([api("/v1/sources"), allHealth().catch((error) => error)]), ([{ items }, health]) => {
+      const failed = health instanceof Error;
+      if (failed) note.textContent = `Health not available: ${health.message}`;
+      const of = (s) => (failed ? null : health.get(s.id) || null);
+      const shown = (show) => (s) => (of(s) ? show(of(s)) : failed ? "?" : "–");
       return table(null, [
         ["Source", (s) => h("span", {}, s.outlet || s.id, h("br"), h("small", {}, s.url || s.target))],
         ["Tier", (s) => s.tier ?? "–", { numeric: true }],
-        ["Last success", (s) => cells.get(s.id).success],
-        ["Failures", (s) => cells.get(s.id).failures, { numeric: true }],
-        ["Last error", (s) => cells.get(s.id).error],
-        ["Enabled", (s) => cells.get(s.id).toggle],
+        ["Last success", shown((x) => fmt.time(x.last_success_at))],
+        ["Failures", shown((x) => fmt.int(x.consecutive_failures)), { numeric: true }],
+        ["Last error", shown(lastError)],
+        ["Enabled", (s) => toggle(s, of(s))],
       ], items, { empty: "No sources." });
     });
   const toggle = (source, health) => {
@@ -83,6 +75,11 @@ export function sourcesPanel() {
   box.append(tools, list);
   load();
   return box;
+}
+
+function lastError(health) {
+  if (health.last_error) return `${health.last_error_class || ""} ${health.last_error}`.trim();
+  return health.disabled_reason || "–";
 }
 
 export function keysPanel(ctx) {

@@ -144,11 +144,34 @@ export function csv(rows) {
 }
 
 /**
- * A line chart (uPlot) that fills its container's width and follows resizes.
- * series: [{label, values, color?}] over x (unix seconds). Also renders a
- * visually hidden table of the same numbers for screen readers.
+ * Running totals of `values` (one array per series, bucket by bucket) for a stacked
+ * chart: series k holds the sum of the shown series up to k, a null bucket stays null,
+ * and a hidden series (shown[k] false) adds nothing. `bands` fill each shown series
+ * down to the shown series below it (uPlot's [upper, lower] series indexes).
  */
-export function lineChart({ label, x, series, yFormat = (v) => v, height = 260, yRange }) {
+export function stack(values, shown = values.map(() => true)) {
+  const sums = (values[0] || []).map(() => 0);
+  const stacked = values.map((series, k) =>
+    shown[k] ? series.map((v, i) => (v === null || v === undefined ? null : (sums[i] += v))) : series,
+  );
+  const bands = [];
+  let below = null;
+  values.forEach((_, k) => {
+    if (!shown[k]) return;
+    if (below !== null) bands.push({ series: [k + 1, below + 1] });
+    below = k;
+  });
+  return { stacked, bands };
+}
+
+/**
+ * A line chart (uPlot) that fills its container's width and follows resizes.
+ * series: [{label, values, color?}] over x (unix seconds). With `stacked`, an area
+ * chart of the series' running totals (see `stack`) whose legend shows each series'
+ * own value. The uPlot instance is on the plot element as `.uplot` (what is plotted,
+ * for tests and the browser console).
+ */
+export function lineChart({ label, x, series, yFormat = (v) => v, height = 260, yRange, stacked = false }) {
   const box = h("figure", { class: "chart" });
   const plotBox = h("div", { class: "plot", role: "img", "aria-label": label });
   box.append(plotBox, h("figcaption", { class: "sr-only" }, label));
@@ -156,6 +179,8 @@ export function lineChart({ label, x, series, yFormat = (v) => v, height = 260, 
     plotBox.append(h("p", { class: "error" }, "The chart library did not load."));
     return box;
   }
+  const raw = series.map((s) => s.values);
+  const shownValue = (v) => (v === null || v === undefined ? "–" : yFormat(v));
   const opts = {
     width: 600,
     height,
@@ -165,21 +190,47 @@ export function lineChart({ label, x, series, yFormat = (v) => v, height = 260, 
     axes: [{}, { values: (u, ticks) => ticks.map(yFormat), size: 60 }],
     series: [
       { label: "Date", value: (u, v) => (v === null ? "–" : fmt.date(new Date(v * 1000).toISOString())) },
-      ...series.map((s, i) => ({
-        label: s.label,
-        stroke: s.color || PALETTE[i % PALETTE.length],
-        width: s.width || 2,
-        points: { show: x.length < 45 },
-        spanGaps: false,
-        value: (u, v) => (v === null || v === undefined ? "–" : yFormat(v)),
-      })),
+      ...series.map((s, i) => {
+        const color = s.color || PALETTE[i % PALETTE.length];
+        return {
+          label: s.label,
+          stroke: color,
+          width: s.width || 2,
+          fill: stacked ? `${color}${AREA_ALPHA}` : undefined,
+          points: { show: x.length < 45 },
+          spanGaps: false,
+          value: stacked ? (u, v, si, at) => shownValue(raw[si - 1][at]) : (u, v) => shownValue(v),
+        };
+      }),
     ],
   };
-  const plot = new window.uPlot(opts, [x, ...series.map((s) => s.values)], plotBox);
+  let data = raw;
+  if (stacked) {
+    const { stacked: totals, bands } = stack(raw);
+    data = totals;
+    opts.bands = bands;
+    let showing = raw.map(() => true).join();
+    opts.hooks = { setSeries: [(u) => { // also called on hover focus: restack on a show / hide only
+      const now = raw.map((_, k) => u.series[k + 1].show);
+      if (now.join() !== showing) restack(u, raw, now);
+      showing = now.join();
+    }] };
+  }
+  const plot = new window.uPlot(opts, [x, ...data], plotBox);
+  plotBox.uplot = plot;
   const resize = () => plot.setSize({ width: Math.max(240, plotBox.clientWidth), height });
   new ResizeObserver(resize).observe(plotBox);
   requestAnimationFrame(resize);
   return box;
+}
+
+const AREA_ALPHA = "B3"; // 70% opaque: the grid shows through, each colour stays itself
+
+function restack(plot, raw, shown) {
+  const { stacked, bands } = stack(raw, shown);
+  plot.delBand(null);
+  for (const band of bands) plot.addBand(band);
+  plot.setData([plot.data[0], ...stacked]);
 }
 
 /** Periods as the API takes them: the last `days` days, and an interval that fits. */
