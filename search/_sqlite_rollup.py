@@ -259,15 +259,16 @@ class Tracked:
             self._before,
             _contribution(_read_pairs(self._c, self._pairs)),
         )
-        changes = []
+        changes, lost = [], []
         for key in old.keys() | new.keys():
             a, b = old.get(key, [0, 0, 0, 0]), new.get(key, [0, 0, 0, 0])
             delta = [y - x for x, y in zip(a, b, strict=True)]
             if any(delta):
                 changes.append((*key, *delta))
+            if min(delta) < 0:  # only a row that lost something can have been emptied
+                lost.append(key)
         self._c.executemany(_UPSERT, changes)
-        # Only a row that lost something can have been emptied.
-        self._c.executemany(_EMPTIED, [ch[:6] for ch in changes if min(ch[6:]) < 0])
+        self._c.executemany(_EMPTIED, lost)
         gone = [p for p in old_clusters if p not in new_clusters]
         self._c.executemany(
             "DELETE FROM mention_clusters WHERE brand_id = ? AND cluster_id = ?", gone

@@ -1,5 +1,7 @@
 """The SQLite store's rollups (``search._sqlite_rollup``): kept exact at write
-time, and answering ``mention_stats`` as the mentions themselves do.
+time, and answering ``mention_stats`` as the mentions themselves do; and the
+other shortcuts of its read paths (top stories from the syndicated clusters, a
+rare word's documents read one by one), each against the path it shortcuts.
 
 Random documents in syndication clusters are saved, saved again with other
 mentions, moved to other clusters and deleted by retention, on a real file;
@@ -23,8 +25,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawlers import Channel, Document
-from enrichment import Mention, SentimentLabel
+from enrichment import Mention, SentimentLabel, parse_query
 from search import CountBy, Dimension, Interval, MentionFilter, SQLiteStore, StatTop
+from search import _sqlite_queries as queries
 from search._sqlite_queries import filters
 from search._sqlite_rollup import rebuild, rollup_stats
 from search._sqlite_stats import _top_syndicated, mention_stats
@@ -308,3 +311,47 @@ def test_the_most_copied_stories_are_read_from_the_syndicated_clusters(filled: P
             condition, params = filters(where, None)
             shortcut += _top_syndicated(conn, where, condition, params, count, top) is not None
     assert 20 < shortcut < 150  # both paths were taken
+
+
+WORDS = ("launch", "recall", "earnings", "lawsuit", "privacy", "merger")
+
+
+@pytest.mark.parametrize("sort", ["time", "reach", "prominence"])
+async def test_a_page_with_a_rare_word_reads_the_matched_documents_as_the_window_walk_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """A text query whose full-text match names few documents is read document by
+    document (``small_match``); the pages are those of the walk over the window."""
+    rng = random.Random(3)
+    store = SQLiteStore(tmp_path / "clarion.db")
+    await store.open()
+    try:
+        for i in range(300):
+            at = BASE + timedelta(minutes=rng.randrange(0, 10 * 24 * 60))
+            words = " ".join(rng.sample(WORDS[: 1 + i % len(WORDS)], 1))
+            document = _document(rng, f"d{i:03d}", at).replace(text=f"Story about {words}.")
+            await store.save_document(document, _mentions(rng, document.id, document.id))
+
+        async def pages(where: MentionFilter) -> list[tuple[str, str]]:
+            seen, cursor = [], None
+            while True:
+                page = await store.search_mentions(where, limit=7, cursor=cursor, sort=sort)  # type: ignore[arg-type]
+                seen += [(h.mention.document_id, h.mention.brand_id) for h in page.hits]
+                if (cursor := page.next_cursor) is None:
+                    return seen
+
+        for word, brands in itertools.product(("merger", "launch", "nothing"), ((), ("acme",))):
+            where = MentionFilter(
+                brand_ids=brands,
+                start=BASE + timedelta(days=1),
+                end=BASE + timedelta(days=8),
+                query=parse_query(word),
+            )
+            by_document = await pages(where)
+            monkeypatch.setattr(queries, "SMALL_MATCH", -1)  # never: walk the window
+            walked = await pages(where)
+            monkeypatch.undo()
+            assert by_document == walked, word
+            assert word == "nothing" or by_document  # the words are there
+    finally:
+        await store.close()
