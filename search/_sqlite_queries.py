@@ -32,6 +32,7 @@ from enrichment._query_ast import Node
 from search._buckets import bucket_start
 from search._fts import FtsQuery
 from search._sqlite_codec import Key, from_us, hit_from_row, to_us
+from search._sqlite_rollup import rollup_stats
 from search._store import (
     BucketCount,
     CountBy,
@@ -218,13 +219,22 @@ def mention_counts(
     interval: Interval,
     tz: ZoneInfo,
     count: CountBy = "outlet",
+    rollups: bool = True,
 ) -> list[BucketCount]:
     """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring.
 
     ``count="document"``: the mentions of one (brand, cluster) count once, at the
-    earliest of them (a subquery grouped on the ``mentions_stats`` index)."""
+    earliest of them (a subquery grouped on the ``mentions_stats`` index).
+    ``rollups``: from ``search._sqlite_rollup`` when it can answer."""
     if fts is not None and fts.never:
         return []
+    if rollups:
+        with _snapshot(conn):
+            rolled = rollup_stats(
+                conn, where, group_by=("brand",), interval=interval, tz=tz, count=count, top=None
+            )
+        if rolled is not None:
+            return [BucketCount(r.start, str(r.key[0]), r.mentions) for r in rolled if r.start]
     condition, params = filters(where, fts)
     buckets = _SlotBuckets(interval, tz)
     matcher = _Matcher(where.query, fts)

@@ -5,10 +5,11 @@ breakdowns and rankings read work proportional to the buckets, not to the mentio
 mentions present): ``mention_rollup`` holds, per (grain, view, brand, chunk,
 value, sentiment), the mentions and their reach (``count="outlet"``) and the
 units of ``count="document"`` whose earliest copy is in the chunk, with their
-reach. A chunk is a UTC hour, day or 7-day block; a *view* is one dimension (``channel``,
-``country``, ``language``, ``tier``, ``outlet``, ``author``, ``spokesperson``)
-or ``""``, the brand alone. ``mention_clusters`` lists each brand's clusters of
-two or more mentions with the span of their counted times.
+reach. A chunk is a UTC quarter hour, hour, day or 7-day block; a *view* is
+one dimension (``channel``, ``country``, ``language``, ``tier``, ``outlet``,
+``author``, ``spokesperson``) or ``""``, the brand alone. ``mention_clusters``
+lists each brand's clusters of two or more mentions with the span of their
+counted times.
 
 **Kept exact at write time** (``Tracked``): a write names the (brand, cluster)
 pairs it touches; their contribution to both tables is computed from the
@@ -18,14 +19,15 @@ copy, the outlets' reach), so whole pairs are recomputed, not single mentions;
 pairs are small.
 
 **Read** (``rollup_stats``), when the filter is a brand set, a window with both
-ends on whole UTC hours and at most one dimension among the filters and the
+ends on whole UTC quarter hours (hours for the views of many values: outlet,
+author, spokesperson) and at most one dimension among the filters and the
 groups (``None`` otherwise: the caller reads the mentions):
 
-- the window is cut at its bucket boundaries (which must be whole hours: every
-  zone whose offsets are whole hours) and each piece into the coarsest whole
-  chunks that fit (``_pieces``: hours, days, weeks, days, hours); one ``UNION
-  ALL`` of primary-key range scans reads them, and SQL numbers each chunk's
-  bucket (``WindowBuckets``);
+- the window is cut at its bucket boundaries (on the same quarter hours or
+  hours: every zone of today's tzdata, or of whole-hour offsets) and each piece
+  into the coarsest whole chunks that fit (``_pieces``: quarters, hours, days,
+  weeks, then back down); one ``UNION ALL`` of primary-key range scans reads
+  them, and SQL numbers each chunk's bucket (``WindowBuckets``);
 - ``count="outlet"`` is then exact: a mention is in exactly one chunk;
 - ``count="document"`` is exact for every cluster the window holds whole (its
   units are counted at their earliest copy, with every copy's outlet). A
@@ -71,12 +73,16 @@ from search._store import (
 
 __all__ = ["Tracked", "pairs_of_documents", "rebuild", "rollup_stats"]
 
-HOUR_US = 3_600_000_000
+QUARTER_US = 900_000_000
+HOUR_US = 4 * QUARTER_US
 DAY_US = 24 * HOUR_US
 WEEK_US = 7 * DAY_US
 # Each a multiple of the one before, all aligned on the epoch (a UTC midnight):
-# weeks here are 7-day blocks from a Thursday, not calendar weeks.
-GRAINS = (HOUR_US, DAY_US, WEEK_US)
+# weeks here are 7-day blocks from a Thursday, not calendar weeks. Quarter hours
+# (every offset of today's time zones is a multiple of 15 minutes: Asia/Kolkata's
+# days start at 18:30 UTC) only for the views of few values, where they cost little.
+GRAINS = (QUARTER_US, HOUR_US, DAY_US, WEEK_US)
+_FINE = ("", "channel", "country", "language", "tier")
 VIEWS: tuple[str, ...] = (
     "",
     "channel",
@@ -92,6 +98,13 @@ _NULL = b""
 _LABEL = {"negative": 0, "neutral": 1, "positive": 2}
 _LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 _MIGRATION = "0012_mention_rollup.sql"
+
+
+def grains_of(view: str) -> tuple[int, ...]:
+    """The grains ``mention_rollup`` keeps for ``view``."""
+    return GRAINS if view in _FINE else GRAINS[1:]
+
+
 _POPULATE = "-- populate"
 
 Pair = tuple[str, str]
@@ -210,12 +223,12 @@ def _contribution(
         for view in VIEWS:
             for r in rows:
                 for value in r.values[view]:
-                    for grain in GRAINS:
+                    for grain in grains_of(view):
                         key = (grain, view, brand, _floor(r.counted_us, grain), value, r.label)
                         add(key, 0, 1, r.audience)
             for value, unit in _units(rows, view).items():
                 at, label = unit.first >> 2, unit.first & 3
-                for grain in GRAINS:
+                for grain in grains_of(view):
                     add((grain, view, brand, _floor(at, grain), value, label), 2, 1, unit.reach)
     return table, clusters
 
@@ -378,11 +391,12 @@ def _plan(
             return None
         inner = [to_us(s) for s in bucket_starts(where.start, where.end, interval=interval, tz=tz)]
         bounds = [start, *(b for b in inner if start < b < end), end]
-    if any(b % HOUR_US for b in bounds):
+    grains = grains_of(view)
+    if any(b % grains[0] for b in bounds):
         return None
     chunks: list[tuple[int, int, int]] = []
     for lo, hi in itertools.pairwise(bounds):
-        for grain, a, b in _pieces(lo, hi):
+        for grain, a, b in _pieces(lo, hi, grains):
             if chunks and chunks[-1][0] == grain and chunks[-1][2] == a:
                 chunks[-1] = (grain, chunks[-1][1], b)
             else:
@@ -391,18 +405,21 @@ def _plan(
     return _Plan(view, values, tuple(chunks), window)
 
 
-def _pieces(lo: int, hi: int, level: int = 0) -> Iterator[tuple[int, int, int]]:
-    """``[lo, hi)`` (whole hours) as (grain, start, end) pieces, each a run of
-    whole chunks of its grain, the coarsest that fit: hours up to the first
-    whole day, days up to the first whole week, weeks, then back down."""
-    grain = GRAINS[level]
-    if level + 1 < len(GRAINS):
-        coarser = GRAINS[level + 1]
+def _pieces(
+    lo: int, hi: int, grains: tuple[int, ...], level: int = 0
+) -> Iterator[tuple[int, int, int]]:
+    """``[lo, hi)`` (whole chunks of ``grains[0]``) as (grain, start, end)
+    pieces, each a run of whole chunks of its grain, the coarsest that fit:
+    e.g. hours up to the first whole day, days up to the first whole week,
+    weeks, then back down."""
+    grain = grains[level]
+    if level + 1 < len(grains):
+        coarser = grains[level + 1]
         a, b = -(-lo // coarser) * coarser, hi // coarser * coarser
         if a < b:
-            yield from _pieces(lo, a, level)
-            yield from _pieces(a, b, level + 1)
-            yield from _pieces(b, hi, level)
+            yield from _pieces(lo, a, grains, level)
+            yield from _pieces(a, b, grains, level + 1)
+            yield from _pieces(b, hi, grains, level)
             return
     if lo < hi:
         yield grain, lo, hi

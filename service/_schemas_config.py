@@ -105,6 +105,10 @@ class BrandsPublic(BaseModel):
     items: list[BrandPublic]
 
 
+RESERVED_SOURCE_IDS = ("health", "opml")
+"""Ids a source cannot take: ``/v1/sources/{id}`` would be another endpoint."""
+
+
 class SourceCreate(_Strict):
     """A source. Feeds and sitemaps need ``url``; a ``kind="social"`` source needs
     ``platform`` and ``target`` (as ``crawlers.social.social_spec`` reads it), and its
@@ -126,6 +130,14 @@ class SourceCreate(_Strict):
     tier: int = Field(default=3, ge=1, le=5)
     audience: int = Field(default=0, ge=0, le=10_000_000_000)
     enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _not_an_api_path(cls, value: str) -> str:
+        if value in RESERVED_SOURCE_IDS:
+            paths = ", ".join(f"/v1/sources/{r}" for r in RESERVED_SOURCE_IDS)
+            raise ValueError(f"{value!r} names an API path ({paths}): choose another id")
+        return value
 
     @field_validator("platform")
     @classmethod

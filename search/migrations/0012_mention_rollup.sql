@@ -3,8 +3,8 @@
 -- one dimension, sentiment) instead of every mention of the window (issue 6).
 
 -- One row per (grain, dimension, brand, chunk, value, sentiment). A chunk is the UTC
--- hour, day or 7-day block (from the epoch) starting at start_us (grain: its length
--- in microseconds). dim is ''
+-- quarter hour (only for '' and the dimensions of few values), hour, day or 7-day block
+-- (from the epoch) starting at start_us (grain: its length in microseconds). dim is ''
 -- (the brand alone, value '') or the dimension the value is of; x'' (an empty blob,
 -- never equal to a text) stands for NULL. mentions / reach: every mention
 -- (count="outlet"). units / unit_reach: the units of count="document" (a brand's
@@ -55,7 +55,7 @@ INSERT INTO mention_rollup (
     grain, dim, brand_id, start_us, value, sentiment, mentions, reach, units, unit_reach
 )
 WITH
-grains (grain) AS (VALUES (3600000000), (86400000000), (604800000000)),
+grains (grain) AS (VALUES (900000000), (3600000000), (86400000000), (604800000000)),
 views (dim) AS (VALUES (''), ('channel'), ('country'), ('language'), ('tier'), ('outlet')),
 labelled AS (
     SELECT m.*, CASE m.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END AS label
@@ -95,12 +95,12 @@ parts AS (
         v.counted_us - ((v.counted_us % g.grain) + g.grain) % g.grain AS start_us,
         v.value, v.label AS sentiment, 1 AS mentions, v.audience AS reach, 0 AS units,
         0 AS unit_reach
-    FROM viewed v, grains g
+    FROM viewed v, grains g WHERE g.grain != 900000000 OR v.dim IN ('', 'channel', 'country', 'language', 'tier')
     UNION ALL
     SELECT g.grain, u.dim, u.brand_id,
         (u.first >> 2) - (((u.first >> 2) % g.grain) + g.grain) % g.grain,
         u.value, u.first & 3, 0, 0, 1, u.audience
-    FROM units u, grains g
+    FROM units u, grains g WHERE g.grain != 900000000 OR u.dim IN ('', 'channel', 'country', 'language', 'tier')
 )
 SELECT grain, dim, brand_id, start_us, value, sentiment, SUM(mentions), SUM(reach), SUM(units),
     SUM(unit_reach)

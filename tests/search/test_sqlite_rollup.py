@@ -28,7 +28,7 @@ from crawlers import Channel, Document
 from enrichment import Mention, SentimentLabel, parse_query
 from search import CountBy, Dimension, Interval, MentionFilter, SQLiteStore, StatTop
 from search import _sqlite_queries as queries
-from search._sqlite_queries import filters
+from search._sqlite_queries import filters, mention_counts
 from search._sqlite_rollup import rebuild, rollup_stats
 from search._sqlite_stats import _top_syndicated, mention_stats
 from tests.store_contract._data import doc, mention
@@ -47,6 +47,9 @@ LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 # Around Europe/Paris's and America/New_York's autumn DST changes (25 Oct, 1 Nov 2026).
 BASE = datetime(2026, 10, 20, tzinfo=UTC)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+# Window edges: mostly on the hour, some on quarter hours (served only by the
+# views that keep quarters), some off them (never served).
+QUARTERS = (0, 0, 0, 0, 15, 30, 45, 10)
 # The filters a view serves: dimension -> (MentionFilter field, values to pick from).
 FILTERS: dict[str, tuple[str, tuple[object, ...]]] = {
     "channel": ("channels", ("news", "blog", "podcast")),
@@ -157,8 +160,10 @@ def _queries(rng: random.Random) -> Iterator[dict[str, object]]:
         ("brand", "author", "sentiment"),
     ]
     for _ in range(400):
-        start = BASE + timedelta(hours=rng.randrange(-24, 14 * 24))
-        end = start + timedelta(hours=rng.choice((1, 5, 24, 30, 24 * 3, 24 * 9, 24 * 20)))
+        start = BASE + timedelta(hours=rng.randrange(-24, 14 * 24), minutes=rng.choice(QUARTERS))
+        end = start + timedelta(
+            hours=rng.choice((1, 5, 24, 30, 24 * 3, 24 * 9, 24 * 20)), minutes=rng.choice(QUARTERS)
+        )
         group_by = rng.choice(groupings)
         where = MentionFilter(
             brand_ids=tuple(rng.sample(BRANDS, rng.choice((1, 2, 4)))), start=start, end=end
@@ -198,8 +203,9 @@ def test_the_rollups_answer_as_the_mentions_do(filled: Path) -> None:
                 served += rollup_stats(conn, where, **options) is not None  # type: ignore[arg-type]
             finally:
                 conn.execute("COMMIT")
-    # The zones on whole hours are served; Asia/Kolkata (+05:30) buckets are not.
-    assert served > 200
+    # Asia/Kolkata (+05:30) buckets are served with quarter hours but for outlet,
+    # author and spokesperson.
+    assert served > 180, served
 
 
 @pytest.mark.parametrize(
@@ -231,10 +237,20 @@ def test_the_rollups_answer_as_the_mentions_do(filled: Path) -> None:
         (
             MentionFilter(
                 brand_ids=("acme",),
-                start=BASE + timedelta(minutes=30),
+                start=BASE + timedelta(minutes=10),
                 end=BASE + timedelta(days=1),
             ),
             ("brand",),
+            "outlet",
+        ),
+        # On a quarter hour: only the views of few values keep quarters.
+        (
+            MentionFilter(
+                brand_ids=("acme",),
+                start=BASE + timedelta(minutes=30),
+                end=BASE + timedelta(days=1),
+            ),
+            ("brand", "outlet"),
             "outlet",
         ),
         # count="document" with two values of an ungrouped filter: one unit spans them.
@@ -355,3 +371,55 @@ async def test_a_page_with_a_rare_word_reads_the_matched_documents_as_the_window
             assert word == "nothing" or by_document  # the words are there
     finally:
         await store.close()
+
+
+def test_bucket_counts_from_the_rollups_equal_the_mentions_own(filled: Path) -> None:
+    """``mention_counts`` (the alert rules' per-bucket counts) through the rollups."""
+    rng = random.Random(13)
+    served = 0
+    with sqlite3.connect(filled, isolation_level=None) as conn:
+        conn.row_factory = sqlite3.Row
+        for _ in range(120):
+            start = BASE + timedelta(hours=rng.randrange(-24, 14 * 24))
+            where = MentionFilter(
+                brand_ids=tuple(rng.sample(BRANDS, rng.choice((1, 3)))),
+                start=start,
+                end=start + timedelta(hours=rng.choice((6, 48, 24 * 9))),
+            )
+            options = {
+                "interval": rng.choice(("hour", "day", "week")),
+                "tz": ZoneInfo(rng.choice(ZONES)),
+                "count": rng.choice(("document", "outlet")),
+            }
+            rolled = mention_counts(conn, where, None, **options)  # type: ignore[arg-type]
+            direct = mention_counts(conn, where, None, rollups=False, **options)  # type: ignore[arg-type]
+            assert rolled == direct, (where, options)
+            served += bool(direct)
+    assert served > 50
+
+
+def test_quarter_hours_serve_the_days_of_a_half_hour_zone(filled: Path) -> None:
+    """Asia/Kolkata's days start at 18:30 UTC: the views of few values answer them."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    where = MentionFilter(
+        brand_ids=BRANDS,
+        start=datetime(2026, 10, 22, tzinfo=kolkata),
+        end=datetime(2026, 11, 1, tzinfo=kolkata),
+    )
+    with sqlite3.connect(filled, isolation_level=None) as conn:
+        conn.row_factory = sqlite3.Row
+        for group_by, served in (
+            (("brand",), True),
+            (("brand", "tier"), True),
+            (("brand", "outlet"), False),
+        ):
+            options = {"group_by": group_by, "interval": "day", "tz": kolkata, "count": "document"}
+            conn.execute("BEGIN")
+            try:
+                rolled = rollup_stats(conn, where, top=None, **options)  # type: ignore[arg-type]
+            finally:
+                conn.execute("COMMIT")
+            assert (rolled is not None) == served
+            if rolled is not None:
+                assert rolled == mention_stats(conn, where, None, rollups=False, **options)  # type: ignore[arg-type]
+                assert {r.start.astimezone(kolkata).hour for r in rolled if r.start} == {0}

@@ -65,6 +65,13 @@ def test_bad_social_sources_are_refused_naming_the_field(
     assert_problem(client.post("/v1/sources", json=payload), 422, field)
 
 
+@pytest.mark.parametrize("reserved", ["health", "opml"])
+def test_a_source_cannot_take_the_id_of_an_api_path(client: httpx.Client, reserved: str) -> None:
+    payload = {"id": reserved, "outlet": "F", "url": "https://f.example/feed"}
+    body = assert_problem(client.post("/v1/sources", json=payload), 422, "id")
+    assert f"/v1/sources/{reserved}" in str(body)
+
+
 def test_a_feed_source_still_needs_a_url(client: httpx.Client) -> None:
     assert_problem(client.post("/v1/sources", json={"id": "f", "outlet": "F"}), 422, "url")
 
