@@ -94,11 +94,21 @@ class Hub:
         )
 
     def subscriber(self, topic: str) -> dict[str, str]:
-        """The latest verified subscription request for ``topic``."""
-        for check in reversed(self.verifications):
-            if check.topic == topic and check.echoed and check.mode == "subscribe":
-                return check.form
-        raise AssertionError(f"no verified subscriber for {topic}")
+        """The latest verified subscription request for ``topic``, waiting for a
+        first one: Clarion's state says "active" as it answers the challenge, and
+        this hub records the answer just after (``AssertionError`` if none comes)."""
+        found: list[dict[str, str]] = []
+
+        def verified() -> bool:
+            found[:] = [
+                check.form
+                for check in self.verifications
+                if check.topic == topic and check.echoed and check.mode == "subscribe"
+            ]
+            return bool(found)
+
+        wait_for(verified, what=f"a verified subscriber for {topic}")
+        return found[-1]
 
     def deliver(
         self,
