@@ -15,7 +15,7 @@ go through; ``tests/store_contract/test_stats_reference.py`` holds both to it.
 Over a bounded window only the syndicated mentions are grouped by cluster
 (``_document_parts``); the others are units by themselves.
 
-A ranking (``top``, ``search.StatTop``) is cut in SQL (``_top``: ``ORDER BY ...
+A ranking (``top``, ``search.StatTop``) is cut in SQL (``_ranked``: ``ORDER BY ...
 LIMIT``) with ``count="outlet"`` and with ``by="copies"``; with
 ``count="document"`` by mentions or reach, ``_document_parts`` (cheaper than
 grouping every mention by cluster) are folded and ranked in Python.
@@ -116,7 +116,8 @@ def mention_stats(
                 found = _top_syndicated(conn, where, condition, params, count, top)
                 if found is not None:
                     return found
-            return _top(conn, condition, params, dims, group_by, count, top)
+            ranked = _ranked(conn, condition, params, dims, group_by, count, top, None)
+            return [_stat_row(row, group_by, dims) for row in ranked]
         window = _window(where, interval, tz)
         if top is not None:  # count="document" by mentions / reach: _document_parts is faster
             found = outlet_rows(
@@ -386,28 +387,6 @@ _ORDER: dict[str, str] = {
 }
 
 
-def _top(
-    conn: sqlite3.Connection,
-    condition: str,
-    params: list[object],
-    dims: tuple[Dimension, ...],
-    group_by: tuple[Dimension, ...],
-    count: CountBy,
-    top: StatTop,
-    source: str | None = None,
-) -> list[StatRow]:
-    """``top``'s groups (``search.StatTop``) ranked and cut in SQL (``ORDER BY
-    ... LIMIT``): one statement, no parts folded in Python. ``count="outlet"``:
-    one ``GROUP BY`` of the mentions. ``count="document"``: the units of
-    ``_units`` (with each unit's copies) grouped once more by ``group_by``.
-    Keys ascend with ``NULL`` first, as ``StatTop`` orders them. ``source``:
-    where the mentions ``m`` are read from (``_source(dims)`` by default)."""
-    return [
-        _stat_row(row, group_by, dims)
-        for row in _ranked(conn, condition, params, dims, group_by, count, top, source)
-    ]
-
-
 def _stat_row(
     row: sqlite3.Row, group_by: tuple[Dimension, ...], dims: tuple[Dimension, ...]
 ) -> StatRow:
@@ -432,7 +411,14 @@ def _ranked(
     top: StatTop,
     source: str | None,
 ) -> list[sqlite3.Row]:
-    """``_top``'s rows as SQL returns them, with their ``copies``."""
+    """``top``'s groups (``search.StatTop``) ranked and cut in SQL (``ORDER BY
+    ... LIMIT``), as SQL returns them (with their ``copies``; ``_stat_row`` makes
+    them ``StatRow``s): one statement, no parts folded in Python.
+    ``count="outlet"``: one ``GROUP BY`` of the mentions. ``count="document"``:
+    the units of ``_units`` (with each unit's copies) grouped once more by
+    ``group_by``. Keys ascend with ``NULL`` first, as ``StatTop`` orders them.
+    ``source``: where the mentions ``m`` are read from (``_source(dims)`` when
+    ``None``)."""
     mentions = source or _source(dims)
     keys = [f"d{dims.index(d)}" for d in group_by]
     group = f"GROUP BY {', '.join(keys)} " if keys else ""

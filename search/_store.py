@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
 from crawlers import Document, FeedState, Source
@@ -79,18 +79,7 @@ the syndication cluster's id). ``author`` is many-valued: a mention counts once
 for each of its document's authors, and in the ``None`` group when it has none.
 ``spokesperson`` likewise, over the spokespeople the mention quotes (its own
 ``Mention.spokespeople``, not the document's)."""
-DIMENSIONS: tuple[Dimension, ...] = (
-    "brand",
-    "channel",
-    "country",
-    "language",
-    "tier",
-    "outlet",
-    "cluster",
-    "author",
-    "sentiment",
-    "spokesperson",
-)
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 GroupKey = str | int | None
 
 MAX_SYNDICATION_CANDIDATES = 50

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
-from search import Store, key_store
+from search import SQLiteStore, Store, key_store
 from service._keys import Scope, create_key
 
-__all__ = ["KeySpec", "create_keys"]
+__all__ = ["KeySpec", "create_keys", "seed_keys"]
 
 # (scopes, brands or None for all, optionally a rate limit per minute)
 KeySpec = (
@@ -29,3 +30,13 @@ async def create_keys(store: Store, keys: Mapping[str, KeySpec]) -> dict[str, st
             rate_limit_per_minute=limit[0] if limit else None,
         )
     return texts
+
+
+async def seed_keys(path: Path, keys: Mapping[str, KeySpec]) -> dict[str, str]:
+    """``create_keys`` in the SQLite store at ``path`` (opened and closed here)."""
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        return await create_keys(store, keys)
+    finally:
+        await store.close()

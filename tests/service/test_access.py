@@ -16,11 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from search import SQLiteStore
 from service._app import create_app
 from service._settings import Settings
 from tests._servers import serve_app
-from tests.service._keys import create_keys
+from tests.service._keys import seed_keys
 from tests.service.test_api import assert_problem
 from tests.service.test_sov_api import MAY, _seed
 
@@ -34,21 +33,12 @@ KEYS = {
 }
 
 
-async def _seed_keys(path: Path) -> dict[str, str]:
-    store = SQLiteStore(path)
-    await store.open()
-    try:
-        return await create_keys(store, KEYS)
-    finally:
-        await store.close()
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     data: Path = tmp_path_factory.mktemp("access")
     settings = Settings(data_dir=data, crawl=False, extract_workers=1, model_threads=1, auth="keys")
     asyncio.run(_seed(settings.database_path))
-    texts = asyncio.run(_seed_keys(settings.database_path))
+    texts = asyncio.run(seed_keys(settings.database_path, KEYS))
     with serve_app(create_app(settings)) as base:
         yield base, texts
 

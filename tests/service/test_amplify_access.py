@@ -15,7 +15,8 @@ import pytest
 from service._app import create_app
 from service._settings import Settings
 from tests._servers import serve_app
-from tests.service.test_access import _seed_keys
+from tests.service._keys import seed_keys
+from tests.service.test_access import KEYS
 from tests.service.test_api import assert_problem
 from tests.service.test_sov_api import _seed
 
@@ -27,7 +28,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     data: Path = tmp_path_factory.mktemp("amplify-access")
     settings = Settings(data_dir=data, crawl=False, extract_workers=1, model_threads=1, auth="keys")
     asyncio.run(_seed(settings.database_path))
-    texts = asyncio.run(_seed_keys(settings.database_path))
+    texts = asyncio.run(seed_keys(settings.database_path, KEYS))
     with serve_app(create_app(settings)) as base:
         yield base, texts
 
