@@ -4,8 +4,11 @@ pages' trafilatura-only extraction rate on the same machine in the same run.
     .venv/bin/python -m bench.ingest --feeds 1000 --items 3
 
 Prints articles/s end to end (poll, fetch, extract, language, brand matching,
-sentiment, SQLite write), CPU seconds, peak memory, the extraction-only rate with
-the same number of worker processes, and the ratio of the two.
+sentiment, key messages, syndication, SQLite write), CPU seconds (the main process and
+its extraction workers, read from /proc, the feed farm left out), peak memory, the
+extraction-only rate and CPU with the same number of worker processes, and the ratio of
+the two. ``--brands none`` tracks no brand, so no mention is found and no model runs:
+what the crawl itself costs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -28,10 +32,29 @@ from service._runtime import Runtime
 from service._settings import Settings
 
 
-def _cpu_seconds() -> float:
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+def _stat(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds) of a live process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(*, leave_out: int) -> float:
+    """CPU seconds of this process and its live descendants (the extraction workers),
+    without the ``leave_out`` process (the feed farm) and its own descendants."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stats[int(entry)] = _stat(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    wanted, total = {os.getpid()}, 0.0
+    while wanted:
+        pid = wanted.pop()
+        total += stats[pid][1] if pid in stats else 0.0
+        wanted |= {p for p, (parent, _) in stats.items() if parent == pid and p != leave_out}
+    return total
 
 
 def _peak_mib() -> tuple[float, float]:
@@ -41,14 +64,22 @@ def _peak_mib() -> tuple[float, float]:
 
 
 async def _pipeline(
-    base: str, feeds: int, workers: int, data: Path, *, quantize: bool
+    base: str,
+    feeds: int,
+    workers: int,
+    data: Path,
+    *,
+    quantize: bool,
+    brands: str,
+    farm: int,
+    concurrency: int,
 ) -> tuple[int, float, float, dict[str, float]]:
-    brands = demo_config("http://unused")["brands"]
+    tracked = demo_config("http://unused")["brands"] if brands == "demo" else []
     sources = [
         {"id": f"f{i}", "url": f"{base}/f{i}/feed.xml", "outlet": f"Outlet {i}"}
         for i in range(feeds)
     ]
-    (data / "bench.yaml").write_text(yaml.safe_dump({"brands": brands, "sources": sources}))
+    (data / "bench.yaml").write_text(yaml.safe_dump({"brands": tracked, "sources": sources}))
     settings = Settings(
         data_dir=data,
         config_file=data / "bench.yaml",
@@ -56,16 +87,18 @@ async def _pipeline(
         extract_workers=workers,
         per_host_interval=0.0,  # every feed is on 127.0.0.1: no politeness toward ourselves
         allow_networks=["127.0.0.1/32"],
-        per_host_concurrency=64,
-        fetch_concurrency=64,
+        per_host_concurrency=concurrency,
+        fetch_concurrency=concurrency,
         log_level="warning",
         model_quantize=quantize,
     )
     runtime = await Runtime.start(settings)
     try:
-        cpu0, t0 = _cpu_seconds(), time.perf_counter()
+        await _warm(runtime, workers)
+        main0, cpu0, t0 = _stat(os.getpid())[1], _cpu_seconds(leave_out=farm), time.perf_counter()
         stats = await runtime.pipeline.run_once()
-        elapsed, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+        elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=farm) - cpu0
+        stats.busy["main process CPU"] = _stat(os.getpid())[1] - main0
         created = stats.documents.get("created", 0)
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats
     finally:
@@ -73,7 +106,19 @@ async def _pipeline(
     return created, elapsed, cpu, stats.busy
 
 
-def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float]:
+async def _warm(runtime: Runtime, workers: int) -> None:
+    """Start the extraction workers before the clock, as ``_extraction_only`` does."""
+    loop = asyncio.get_running_loop()
+    page = b"<html><body><p>warm</p></body></html>"
+    await asyncio.gather(
+        *(
+            loop.run_in_executor(runtime.pool, _extract, (page, "http://127.0.0.1/"))
+            for _ in range(workers * 2)
+        )
+    )
+
+
+def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float, float]:
     pages = load_pages()
     jobs = [
         (page_for(i, j, items, pages), f"http://127.0.0.1/f{i}/a{j}.html")
@@ -83,10 +128,10 @@ def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float]:
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
         list(pool.map(_extract, jobs[: workers * 2]))  # start and warm the workers
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu_seconds(leave_out=0), time.perf_counter()
         done = sum(1 for r in pool.map(_extract, jobs, chunksize=4) if r)
-        elapsed = time.perf_counter() - t0
-    return done, elapsed
+        elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=0) - cpu0
+    return done, elapsed, cpu
 
 
 def _extract(job: tuple[bytes, str]) -> bool:
@@ -100,31 +145,50 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=3)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
     parser.add_argument("--quantize", action="store_true", help="int8 sentiment model")
+    parser.add_argument("--concurrency", type=int, default=64, help="fetches in flight")
+    parser.add_argument(
+        "--brands", choices=("demo", "none"), default="demo", help="none: the crawl alone"
+    )
     args = parser.parse_args()
     base, farm = start_farm(feeds=args.feeds, items=args.items)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            created, elapsed, cpu, busy = asyncio.run(
-                _pipeline(base, args.feeds, args.workers, Path(tmp), quantize=args.quantize)
+            run = _pipeline(
+                base,
+                args.feeds,
+                args.workers,
+                Path(tmp),
+                quantize=args.quantize,
+                brands=args.brands,
+                farm=farm.pid or 0,
+                concurrency=args.concurrency,
             )
+            created, elapsed, cpu, busy = asyncio.run(run)
     finally:
         farm.terminate()
     me, children = _peak_mib()
-    extracted, x_elapsed = _extraction_only(args.feeds, args.items, args.workers)
+    extracted, x_elapsed, x_cpu = _extraction_only(args.feeds, args.items, args.workers)
     rate, x_rate = created / elapsed, extracted / x_elapsed
     print(
         f"command: .venv/bin/python -m bench.ingest --feeds {args.feeds} --items {args.items}"
-        f" --workers {args.workers}{' --quantize' if args.quantize else ''}"
+        f" --workers {args.workers} --brands {args.brands} --concurrency {args.concurrency}"
+        f"{' --quantize' if args.quantize else ''}"
     )
     print(
         f"feeds {args.feeds}, articles {created} (new documents), "
         f"cores {multiprocessing.cpu_count()}"
     )
-    print(f"pipeline:        {rate:7.1f} articles/s  ({elapsed:.1f} s wall, {cpu:.1f} s CPU)")
+    print(
+        f"pipeline:        {rate:7.1f} articles/s  ({elapsed:.1f} s wall, {cpu:.1f} s CPU, "
+        f"{cpu / created * 1000:.1f} ms CPU per article)"
+    )
     steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in busy.items())
     print(f"busy (wall seconds in each step's calls, summed over concurrent calls): {steps}")
     print(f"peak RSS:        {me:7.0f} MiB main process, {children:.0f} MiB largest child")
-    print(f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s)")
+    print(
+        f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s wall, "
+        f"{x_cpu:.1f} s CPU, {x_cpu / extracted * 1000:.1f} ms CPU per article)"
+    )
     print(f"ratio pipeline / extraction-only: {rate / x_rate:.0%}")
 
 

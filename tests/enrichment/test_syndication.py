@@ -21,13 +21,19 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawlers import extract_article
 from enrichment._syndication import (
+    _PERMUTATIONS,
+    _PRIME,
     BANDS,
     PERMUTATIONS,
     SyndicationCandidate,
+    _permuted,
     assign_cluster,
     band_keys,
     jaccard,
@@ -192,3 +198,19 @@ def test_signature_shape_and_stability() -> None:
     assert band_keys(()) == ()
     with pytest.raises(ValueError):
         band_keys(sig[:10])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=(1 << 61) - 1), min_size=1, max_size=40))
+def test_vectorised_minhash_equals_the_integer_arithmetic(hashes: list[int]) -> None:
+    """The NumPy signature is the same as ``min((a * h + b) % (2**61 - 1))`` on Python
+    integers, edge values included (0, the prime itself, hashes whose value is 0 or 1
+    for the first permutation, which the fast path leaves one prime too high)."""
+    a, b = _PERMUTATIONS[0]
+    inverse = pow(a, -1, _PRIME)
+    residues_0_and_1 = [(-b * inverse) % _PRIME, ((1 - b) * inverse) % _PRIME]
+    edges = [0, _PRIME - 1, _PRIME, *residues_0_and_1]
+    values = np.array([[*hashes, *edges]], dtype=np.uint64)
+    fast = [int(v) for v in _permuted(values).min(axis=1)]
+    slow = [min((a * h + b) % _PRIME for h in values[0].tolist()) for a, b in _PERMUTATIONS]
+    assert fast == slow
