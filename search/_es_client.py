@@ -1,8 +1,8 @@
 """The one choke point between the Elasticsearch store and the cluster.
 
-Every request of ``search._es`` goes through ``EsCalls.call`` (or ``bulk``,
-which is built on it). It times and logs each call, and classifies failures
-into Clarion's store errors::
+Every request of the Elasticsearch store (``search._es`` and its ``_es_*`` parts)
+goes through ``EsCalls.call`` (or ``bulk``, which is built on it). It times and
+logs each call, and classifies failures into Clarion's store errors::
 
     StoreError                      the cluster rejected the call: 4xx/5xx, with
      │                              the status, error type and reason

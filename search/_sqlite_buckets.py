@@ -4,7 +4,7 @@ SQLite has no time zones. For a window ``[start, end)`` the local bucket
 boundaries are computed in Python (``search._buckets.bucket_starts``, which
 defines them) and turned into one SQL expression that maps a counted time
 (epoch microseconds) to the number of its bucket, so that a ``GROUP BY`` returns
-one row per bucket instead of one per 15-minute slot (``search._sqlite_queries``
+one row per bucket instead of one per 15-minute slot (``search._sqlite_counts``
 folds those in Python, 96 per day: the fold cost more than the query at 1M
 mentions).
 

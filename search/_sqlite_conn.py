@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -22,6 +22,7 @@ __all__ = [
     "connect",
     "guarded",
     "open_writer",
+    "snapshot",
     "transaction",
     "translate",
 ]
@@ -57,9 +58,8 @@ def guarded(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> 
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """A write transaction that takes the write lock at once (no upgrade deadlock)."""
-    conn.execute("BEGIN IMMEDIATE")
+def _between(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+    conn.execute(begin)
     try:
         yield
     except BaseException:
@@ -67,6 +67,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def transaction(conn: sqlite3.Connection) -> AbstractContextManager[None]:
+    """A write transaction that takes the write lock at once (no upgrade deadlock)."""
+    return _between(conn, "BEGIN IMMEDIATE")
+
+
+def snapshot(conn: sqlite3.Connection) -> AbstractContextManager[None]:
+    """One read transaction: every statement inside sees the same committed state."""
+    return _between(conn, "BEGIN")
 
 
 def connect(

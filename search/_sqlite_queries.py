@@ -1,52 +1,24 @@
-"""The SQLite store's metric and coverage queries, as blocking functions of one
-connection (the store runs them in a worker thread).
-
-Counting per bucket: SQLite has no time zones, so ``mention_counts`` groups in
-SQL by brand and by a fine UTC slot (``SLOT_US``, 15 minutes), then folds the
-slots into the caller's local buckets in Python with ``search._buckets``. Every
-UTC offset and DST change of today's tzdata is a multiple of 15 minutes
-(Asia/Kathmandu +5:45, Australia/Eucla +8:45, Lord Howe's 30-minute DST), so a
-slot almost never straddles a bucket boundary and the SQL result stays small
-(≤ 96 rows per brand and day); when one does (historical local mean times,
-pre-1970 instants), the slot's rows are re-read per instant, so counts are
-always exact.
-
-Query filters: the FTS index narrows the candidates; when the compiled query
-is not exact (see ``search._fts``), each candidate document is checked with
-``enrichment.find_spans``.
+"""The SQLite store's mention search (``search_mentions``), as a blocking
+function of one connection (the store runs it in a worker thread): pages of
+hits in keyset order, filtered by ``search._sqlite_filters``.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from enrichment import find_spans
-from enrichment._query_ast import Node
-from search._buckets import bucket_start
 from search._fts import FtsQuery
-from search._sqlite_codec import Key, from_us, hit_from_row, to_us
-from search._sqlite_rollup import rollup_stats
-from search._store import (
-    BucketCount,
-    CountBy,
-    Interval,
-    MentionFilter,
-    MentionHit,
-    MentionSort,
-)
+from search._sqlite_codec import Key, hit_from_row
+from search._sqlite_conn import snapshot
+from search._sqlite_filters import _MATCH_COLUMNS, _Matcher, filters
+from search._store import MentionFilter, MentionHit, MentionSort
 
-__all__ = ["SCAN_BATCH", "SLOT_US", "filters", "mention_counts", "search_mentions"]
+__all__ = ["MAX_PAGE_SIZE", "SCAN_BATCH", "search_mentions"]
 
-# 15 minutes, in microseconds: the coarsest slot that every current zone's
-# bucket boundaries fall on (see the module docstring).
-SLOT_US = 15 * 60 * 1_000_000
+# The largest page ``search_mentions`` serves: a page is built in memory with
+# its snippets; the API asks for at most 200.
+MAX_PAGE_SIZE = 1000
 # Rows read per round trip while paging with a post-filter: large enough that a
 # selective filter needs few rounds, small enough that a page of 50 does not
 # tokenize thousands of documents it will not show.
@@ -63,245 +35,6 @@ _SORT_COLUMNS: dict[MentionSort, tuple[str, ...]] = {
     "reach": ("audience", *_TIEBREAK),
     "prominence": ("in_title", "in_lead", "count", *_TIEBREAK),
 }
-# What the evaluator reads of a candidate document when the FTS query is not exact.
-_MATCH_COLUMNS = "d.title, d.text, d.authors, d.domain, d.language, d.country AS doc_country"
-
-
-@contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction: every statement inside sees the same committed state."""
-    conn.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def filters(
-    where: MentionFilter,
-    fts: FtsQuery | None,
-    *,
-    newest_first: bool = False,
-    brand_order: bool = False,
-    matched: list[int] | None = None,
-) -> tuple[str, list[object]]:
-    """The SQL condition (over ``mentions m``) and its parameters.
-
-    ``newest_first``: the caller reads a page newest first. With several brands the
-    planner would then read every mention of each brand through the per-brand index
-    and sort them all for one page (measured: 195 ms for a first page of 20k
-    mentions); the unary ``+`` keeps it off that index, so it walks ``mentions_time``
-    newest first and stops after the page (0.24 ms).
-
-    ``brand_order``: the caller reads one brand's page in the order of a per-brand
-    sort index (``mentions_brand_reach``, ``mentions_brand_prominence``). The
-    planner would otherwise take the window's range on ``mentions_stats`` and
-    sort every mention of the window for one page (1M mentions: 2.4 s for the
-    first page of 70k); the unary ``+`` on the window keeps it a filter, so the
-    page is read in index order and the walk stops after it.
-
-    ``matched``: the documents ``fts``'s full-text match names, when few
-    (``small_match``). They replace the match, and the unary ``+`` keeps the
-    brand and the window off their indexes, so the page is read document by
-    document (``mentions_document``) instead of walking the whole window for a
-    rare word (1M mentions, a word in no document: 950 ms -> under 1 ms)."""
-    by_document = matched is not None
-    clauses: list[str] = []
-    params: list[object] = []
-    if len(where.brand_ids) == 1:
-        # "=" rather than IN: the planner then pages one brand in index order.
-        plus = "+" if by_document else ""
-        clauses.append(f"{plus}m.brand_id = ?")
-        params.append(where.brand_ids[0])
-    elif where.brand_ids:
-        plus = "+" if newest_first or by_document else ""
-        clauses.append(f"{plus}m.brand_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(list(where.brand_ids)))
-    plus = "+" if by_document or (brand_order and len(where.brand_ids) == 1) else ""
-    if where.start is not None:
-        clauses.append(f"{plus}m.counted_us >= ?")
-        params.append(to_us(where.start))
-    if where.end is not None:
-        clauses.append(f"{plus}m.counted_us < ?")
-        params.append(to_us(where.end))
-    if where.sentiment is not None:
-        clauses.append("m.sentiment = ?")
-        params.append(where.sentiment)
-    for column, values in (
-        ("channel", where.channels),
-        ("country", where.countries),
-        ("language", where.languages),
-        ("outlet", where.outlets),
-        ("tier", where.tiers),
-        ("cluster_id", where.clusters),
-    ):
-        if values:
-            clauses.append(f"m.{column} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(values)))
-    if where.message is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM json_each(m.messages) j "
-            "WHERE json_extract(j.value, '$.message') = ? "
-            "AND json_extract(j.value, '$.stance') = ?)"
-        )
-        params.extend([where.message, where.message_stance])
-    if matched is not None:
-        clauses.append("m.document_pk IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(matched))
-    elif fts is not None and fts.match is not None:
-        clauses.append(
-            "m.document_pk IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
-        )
-        params.append(fts.match)
-    if fts is not None and fts.sql is not None:
-        clauses.append(f"m.document_pk IN (SELECT pk FROM documents WHERE {fts.sql})")
-        params.extend(fts.params)
-    return " AND ".join(clauses) or "1", params
-
-
-class _Matcher:
-    """The exact check of a non-exact FTS query, once per document."""
-
-    def __init__(self, query: Node | None, fts: FtsQuery | None) -> None:
-        self._query = query if fts is not None and not fts.exact else None
-        self._seen: dict[int, bool] = {}
-
-    @property
-    def needed(self) -> bool:
-        return self._query is not None
-
-    def __call__(self, doc_pk: int, row: sqlite3.Row) -> bool:
-        """Whether the document matches; ``row`` has its ``_MATCH_COLUMNS``."""
-        if self._query is None:
-            return True
-        found = self._seen.get(doc_pk)
-        if found is None:
-            found = find_spans(
-                self._query,
-                title=row["title"],
-                text=row["text"],
-                authors=tuple(json.loads(row["authors"])),
-                domain=row["domain"],
-                language=row["language"],
-                country=row["doc_country"],
-            ).matched
-            self._seen[doc_pk] = found
-        return found
-
-
-class _SlotBuckets:
-    """Local bucket starts of UTC slots, each computed once."""
-
-    def __init__(self, interval: Interval, tz: ZoneInfo) -> None:
-        self._interval = interval
-        self._tz = tz
-        self._slots: dict[int, datetime | None] = {}
-
-    def of(self, us: int) -> datetime:
-        return bucket_start(from_us(us), interval=self._interval, tz=self._tz)
-
-    def of_slot(self, slot: int) -> datetime | None:
-        """The bucket of the whole slot, or ``None`` when a boundary falls inside it."""
-        if slot not in self._slots:
-            first, last = self.of(slot * SLOT_US), self.of((slot + 1) * SLOT_US - 1)
-            self._slots[slot] = first if first == last else None
-        return self._slots[slot]
-
-
-def mention_counts(
-    conn: sqlite3.Connection,
-    where: MentionFilter,
-    fts: FtsQuery | None,
-    *,
-    interval: Interval,
-    tz: ZoneInfo,
-    count: CountBy = "outlet",
-    rollups: bool = True,
-) -> list[BucketCount]:
-    """Counts per (local bucket, brand), sorted by bucket then brand; see the module docstring.
-
-    ``count="document"``: the mentions of one (brand, cluster) count once, at the
-    earliest of them (a subquery grouped on the ``mentions_stats`` index).
-    ``rollups``: from ``search._sqlite_rollup`` when it can answer."""
-    if fts is not None and fts.never:
-        return []
-    if rollups:
-        with _snapshot(conn):
-            rolled = rollup_stats(
-                conn, where, group_by=("brand",), interval=interval, tz=tz, count=count, top=None
-            )
-        if rolled is not None:
-            return [BucketCount(r.start, str(r.key[0]), r.mentions) for r in rolled if r.start]
-    condition, params = filters(where, fts)
-    buckets = _SlotBuckets(interval, tz)
-    matcher = _Matcher(where.query, fts)
-    totals: Counter[tuple[datetime, str]] = Counter()
-    with _snapshot(conn):
-        if matcher.needed:
-            rows = conn.execute(
-                f"SELECT m.document_pk, m.counted_us AS us, m.brand_id, m.cluster_id, "
-                f"{_MATCH_COLUMNS} "
-                "FROM mentions m JOIN documents d ON d.pk = m.document_pk "
-                f"WHERE {condition}",
-                params,
-            )
-            first: dict[tuple[str, str], int] = {}
-            for row in rows:
-                doc_pk, us, brand_id = row["document_pk"], row["us"], row["brand_id"]
-                if matcher(doc_pk, row):
-                    key = (brand_id, row["cluster_id"] if count == "document" else str(doc_pk))
-                    first[key] = min(us, first.get(key, us))
-            for (brand_id, _), us in first.items():
-                start = buckets.of_slot(us // SLOT_US) or buckets.of(us)
-                totals[start, brand_id] += 1
-        elif count == "document":
-            source = (
-                "(SELECT m.brand_id AS brand_id, MIN(m.counted_us) AS counted_us "
-                f"FROM mentions m WHERE {condition} GROUP BY m.brand_id, m.cluster_id) m"
-            )
-            _count_by_slot(conn, "1", [], buckets, totals, source=source, source_params=params)
-        else:
-            _count_by_slot(conn, condition, params, buckets, totals)
-    return [BucketCount(start, brand, n) for (start, brand), n in sorted(totals.items())]
-
-
-def _count_by_slot(
-    conn: sqlite3.Connection,
-    condition: str,
-    params: list[object],
-    buckets: _SlotBuckets,
-    totals: Counter[tuple[datetime, str]],
-    *,
-    source: str = "mentions m",
-    source_params: list[object] | None = None,
-) -> None:
-    """Fold slot counts of the rows of ``source`` (aliased ``m``, with ``brand_id``
-    and ``counted_us``) that meet ``condition`` into ``totals``."""
-    params = [*(source_params or []), *params]
-    # Floor division (SQLite's / truncates toward zero, which matters before 1970).
-    slot_sql = f"(m.counted_us - ((m.counted_us % {SLOT_US}) + {SLOT_US}) % {SLOT_US}) / {SLOT_US}"
-    rows = conn.execute(
-        f"SELECT {slot_sql} AS slot, m.brand_id, COUNT(*), MIN(m.counted_us), MAX(m.counted_us) "
-        f"FROM {source} WHERE {condition} GROUP BY slot, m.brand_id",
-        params,
-    ).fetchall()
-    for slot, brand_id, n, lo, hi in rows:
-        start = buckets.of_slot(slot)
-        if start is None and (first := buckets.of(lo)) == buckets.of(hi):
-            start = first  # a boundary inside the slot, but none between these rows
-        if start is not None:
-            totals[start, brand_id] += n
-            continue
-        per_instant = conn.execute(
-            f"SELECT m.counted_us, COUNT(*) FROM {source} WHERE {condition} "
-            "AND m.brand_id = ? AND m.counted_us BETWEEN ? AND ? GROUP BY m.counted_us",
-            [*params, brand_id, lo, hi],
-        )
-        for us, count in per_instant:
-            totals[buckets.of(us), brand_id] += count
 
 
 def search_mentions(
@@ -339,7 +72,7 @@ def search_mentions(
         return tuple(row[c] for c in _SORT_COLUMNS[sort])
 
     found: list[sqlite3.Row] = []
-    with _snapshot(conn):
+    with snapshot(conn):
         condition, params = filters(
             where,
             fts,

@@ -3,22 +3,20 @@
 Time buckets: over a window with both ends, SQL numbers each row's local
 bucket (``search._sqlite_buckets``) and returns one row per (group, bucket),
 sentiments side by side. Otherwise (an open window, or buckets one number each
-cannot express) they use the 15-minute UTC slots of ``search._sqlite_queries``
+cannot express) they use the 15-minute UTC slots of ``search._sqlite_counts``
 (SQLite has no time zones): parts are grouped by slot, each slot mapped to its
 local bucket once; a slot a bucket boundary cuts (historical offsets only) is
 re-read per instant, so the numbers are exact either way.
 
-``count="document"`` is computed in SQL too (``_units``: the earliest copy of
-each unit and the sum of its outlets' audiences, two ``GROUP BY`` levels), with
-the rule of ``search._stats.document_rows``, which Elasticsearch's parts still
-go through; ``tests/store_contract/test_stats_reference.py`` holds both to it.
-Over a bounded window only the syndicated mentions are grouped by cluster
-(``_document_parts``); the others are units by themselves.
+``count="document"`` is computed in SQL too (the units of
+``search._sqlite_stat_rows``). Over a bounded window only the syndicated
+mentions are grouped by cluster (``_document_parts``); the others are units by
+themselves.
 
-A ranking (``top``, ``search.StatTop``) is cut in SQL (``_ranked``: ``ORDER BY ...
-LIMIT``) with ``count="outlet"`` and with ``by="copies"``; with
-``count="document"`` by mentions or reach, ``_document_parts`` (cheaper than
-grouping every mention by cluster) are folded and ranked in Python.
+A ranking (``top``, ``search.StatTop``) is cut in SQL (``search._sqlite_ranking``)
+with ``count="outlet"`` and with ``by="copies"``; with ``count="document"`` by
+mentions or reach, ``_document_parts`` (cheaper than grouping every mention by
+cluster) are folded and ranked in Python.
 
 A query that does not compile exactly to FTS is first resolved to the matching
 documents (checked one by one), then aggregated over those.
@@ -31,24 +29,26 @@ import sqlite3
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from enrichment import SentimentLabel
 from search._fts import FtsQuery
 from search._sqlite_buckets import WindowBuckets, bucket_parts
-from search._sqlite_codec import to_us
-from search._sqlite_queries import (
-    _MATCH_COLUMNS,
-    SLOT_US,
-    _Matcher,
-    _SlotBuckets,
-    _snapshot,
-    filters,
+from search._sqlite_conn import snapshot
+from search._sqlite_counts import SLOT_US, _SlotBuckets
+from search._sqlite_filters import _MATCH_COLUMNS, _Matcher, filters
+from search._sqlite_ranking import _ranked, _stat_row, _top_syndicated
+from search._sqlite_rollup_stats import rollup_stats
+from search._sqlite_stat_rows import (
+    _COLUMN,
+    _LABEL,
+    _dims_of,
+    _rows,
+    _select,
+    _source,
+    _units,
 )
-from search._sqlite_rollup import rollup_stats
 from search._stats import OutletPart, check_top, outlet_rows, part_dimensions, top_rows
 from search._store import (
     CountBy,
     Dimension,
-    GroupKey,
     Interval,
     MentionFilter,
     StatRow,
@@ -57,26 +57,9 @@ from search._store import (
 
 __all__ = ["mention_stats"]
 
-_COLUMN: dict[Dimension, str] = {
-    "brand": "m.brand_id",
-    "channel": "m.channel",
-    "country": "m.country",
-    "language": "m.language",
-    "tier": "m.tier",
-    "outlet": "m.outlet",
-    "cluster": "m.cluster_id",
-    "author": "a.value",
-    "spokesperson": "sp.value",
-}
-# The authors are only on the document: joined when grouping by them (a document
-# without authors gives one row with a NULL author, as Elasticsearch's missing bucket).
-_WITH_AUTHORS = (
-    "mentions m JOIN documents d ON d.pk = m.document_pk LEFT JOIN json_each(d.authors) a"
-)
-# The spokespeople a mention quotes (a JSON array on the mention), joined likewise.
-_WITH_SPOKESPEOPLE = " LEFT JOIN json_each(m.spokespeople) sp"
 # Floor division (SQLite's / truncates toward zero, which matters before 1970).
 _SLOT = f"(m.counted_us - ((m.counted_us % {SLOT_US}) + {SLOT_US}) % {SLOT_US}) / {SLOT_US}"
+_SENTIMENT_IS = ("m.sentiment = 'negative'", "m.sentiment = 'neutral'", "m.sentiment = 'positive'")
 
 
 def mention_stats(
@@ -92,14 +75,14 @@ def mention_stats(
     rollups: bool = True,
 ) -> list[StatRow]:
     """See ``Store.mention_stats`` and the module docstring. ``rollups``: answer
-    from ``search._sqlite_rollup`` when it can (``False``: always from the mentions)."""
+    from ``search._sqlite_rollup_stats`` when it can (``False``: always from the mentions)."""
     dims = part_dimensions(group_by)
     check_top(top, group_by=group_by, interval=interval)
     if fts is not None and fts.never:
         return []
     condition, params = filters(where, fts)
     buckets = _SlotBuckets(interval, tz) if interval is not None else None
-    with _snapshot(conn):
+    with snapshot(conn):
         if rollups:
             rolled = rollup_stats(
                 conn, where, group_by=group_by, interval=interval, tz=tz, count=count, top=top
@@ -183,64 +166,6 @@ def _matching(
         params,
     )
     return [row["document_pk"] for row in rows if matcher(row["document_pk"], row)]
-
-
-def _source(dims: tuple[Dimension, ...]) -> str:
-    source = _WITH_AUTHORS if "author" in dims else "mentions m"
-    return source + _WITH_SPOKESPEOPLE if "spokesperson" in dims else source
-
-
-def _dims_of(row: sqlite3.Row, dims: tuple[Dimension, ...]) -> dict[Dimension, GroupKey]:
-    return {d: row[f"d{i}"] for i, d in enumerate(dims)}
-
-
-def _select(dims: tuple[Dimension, ...]) -> str:
-    return ", ".join(f"{_COLUMN[d]} AS d{i}" for i, d in enumerate(dims))
-
-
-# A copy's counted time and sentiment in one ordered integer: time * 4 + label,
-# labels in the contract's tie order (negative < neutral < positive), so that
-# MIN() picks the earliest copy and, at equal times, the first label. Counted
-# times (microseconds, |t| < 2**61) times 4 stay inside SQLite's 64-bit integers.
-_FIRST = (
-    "r.counted_us * 4 + CASE r.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
-)
-_LABEL: dict[int, SentimentLabel] = {0: "negative", 1: "neutral", 2: "positive"}
-_SENTIMENT_IS = ("m.sentiment = 'negative'", "m.sentiment = 'neutral'", "m.sentiment = 'positive'")
-
-
-def _rows(source: str, condition: str, dims: tuple[Dimension, ...]) -> str:
-    """The rows of ``source`` meeting ``condition`` with the columns the units
-    read: ``d0``, ``d1``... (the dimensions), ``cluster``, ``outlet``,
-    ``sentiment``, ``counted_us``, ``audience``."""
-    return (
-        f"SELECT {_select(dims)}, m.cluster_id AS cluster, m.outlet AS outlet, "
-        "m.sentiment AS sentiment, m.counted_us AS counted_us, m.audience AS audience "
-        f"FROM {source} WHERE {condition}"
-    )
-
-
-def _units(rows: str, dims: tuple[Dimension, ...]) -> str:
-    """The units of ``count="document"`` among ``rows`` (``_rows``) as a subquery
-    aliased ``m``: one row per (dimensions, cluster) with ``counted_us`` and
-    ``label`` (0 negative, 1 neutral, 2 positive) of its earliest copy
-    (``search._stats.document_rows``' rule, in SQL) and ``audience``, the sum over
-    its distinct outlets of each outlet's largest audience; the dimensions as
-    ``d0``, ``d1``... Two ``GROUP BY`` levels: per outlet's copies, then per unit."""
-    cols = ", ".join(f"d{i}" for i in range(len(dims)))
-    copies = (
-        f"SELECT {cols}, cluster, MIN({_FIRST}) AS first, MAX(r.audience) AS audience "
-        f"FROM ({rows}) r GROUP BY {cols}, cluster, r.outlet"
-    )
-    units = (
-        f"SELECT {cols}, MIN(first) AS first, SUM(audience) AS audience "
-        f"FROM ({copies}) GROUP BY {cols}, cluster"
-    )
-    # (first - (first & 3)) / 4 is exact, so it is the floor division for negative times too.
-    return (
-        f"(SELECT {cols}, (first - (first & 3)) / 4 AS counted_us, first & 3 AS label, "
-        f"audience FROM ({units})) m"
-    )
 
 
 def _document_parts(
@@ -377,118 +302,3 @@ def _outlet_parts(
         )
         for r in per_instant:
             yield OutletPart(buckets.of(r["us"]), part_dims, row["sentiment"], r["n"], r["reach"])
-
-
-# The ranking's ORDER BY after the keys: most first, ties by the second figure.
-_ORDER: dict[str, str] = {
-    "mentions": "mentions DESC, reach DESC",
-    "reach": "reach DESC, mentions DESC",
-    "copies": "copies DESC, reach DESC",
-}
-
-
-def _stat_row(
-    row: sqlite3.Row, group_by: tuple[Dimension, ...], dims: tuple[Dimension, ...]
-) -> StatRow:
-    return StatRow(
-        start=None,
-        key=tuple(row[f"d{dims.index(d)}"] for d in group_by),
-        mentions=row["mentions"],
-        positive=row["positive"],
-        neutral=row["neutral"],
-        negative=row["negative"],
-        reach=row["reach"],
-    )
-
-
-def _ranked(
-    conn: sqlite3.Connection,
-    condition: str,
-    params: list[object],
-    dims: tuple[Dimension, ...],
-    group_by: tuple[Dimension, ...],
-    count: CountBy,
-    top: StatTop,
-    source: str | None,
-) -> list[sqlite3.Row]:
-    """``top``'s groups (``search.StatTop``) ranked and cut in SQL (``ORDER BY
-    ... LIMIT``), as SQL returns them (with their ``copies``; ``_stat_row`` makes
-    them ``StatRow``s): one statement, no parts folded in Python.
-    ``count="outlet"``: one ``GROUP BY`` of the mentions. ``count="document"``:
-    the units of ``_units`` (with each unit's copies) grouped once more by
-    ``group_by``. Keys ascend with ``NULL`` first, as ``StatTop`` orders them.
-    ``source``: where the mentions ``m`` are read from (``_source(dims)`` when
-    ``None``)."""
-    mentions = source or _source(dims)
-    keys = [f"d{dims.index(d)}" for d in group_by]
-    group = f"GROUP BY {', '.join(keys)} " if keys else ""
-    order = ", ".join([_ORDER[top.by], *keys])
-    picked = "".join(f"{k}, " for k in keys)
-    if count == "outlet":
-        source = f"({_rows(mentions, condition, dims)}) m"
-        labels = "CASE m.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
-        figures = "COUNT(*) AS copies, SUM(m.audience) AS reach"
-    else:
-        cols = ", ".join(f"d{i}" for i in range(len(dims)))
-        rows = _rows(mentions, condition, dims)
-        per_outlet = (
-            f"SELECT {cols}, cluster, MIN({_FIRST}) AS first, MAX(r.audience) AS audience, "
-            f"COUNT(*) AS n FROM ({rows}) r GROUP BY {cols}, cluster, r.outlet"
-        )
-        source = (
-            f"(SELECT {cols}, MIN(first) AS first, SUM(audience) AS audience, SUM(n) AS n "
-            f"FROM ({per_outlet}) GROUP BY {cols}, cluster) m"
-        )
-        labels = "(m.first & 3)"
-        figures = "SUM(m.n) AS copies, SUM(m.audience) AS reach"
-    found = conn.execute(
-        f"SELECT {picked}SUM({labels} = 0) AS negative, SUM({labels} = 1) AS neutral, "
-        f"SUM({labels} = 2) AS positive, COUNT(*) AS mentions, {figures} "
-        f"FROM {source} {group}ORDER BY {order} LIMIT ?",
-        [*params, top.limit],
-    ).fetchall()
-    # No GROUP BY: one row, of zeros when nothing matched.
-    return [row for row in found if row["mentions"]]
-
-
-def _top_syndicated(
-    conn: sqlite3.Connection,
-    where: MentionFilter,
-    condition: str,
-    params: list[object],
-    count: CountBy,
-    top: StatTop,
-) -> list[StatRow] | None:
-    """The most copied stories (``group_by=("cluster",)``, ``by="copies"``) read
-    from the clusters of two or more mentions that overlap the window
-    (``mention_clusters``, ``search._sqlite_rollup``) instead of every cluster:
-    one with two copies in the window outranks every cluster of one. ``None``
-    when fewer than ``top.limit`` have two (the ranking then needs them all), and
-    for several brands (a cluster's copies are then summed over its brands)."""
-    if where.start is None or where.end is None or len(where.brand_ids) != 1:
-        return None
-    (span,) = conn.execute("SELECT MAX(span_us) FROM mention_clusters").fetchone()
-    if span is None:
-        return None
-    start, end = to_us(where.start), to_us(where.end)
-    source = (
-        "mention_clusters k CROSS JOIN mentions m INDEXED BY mentions_cluster "
-        "ON m.cluster_id = k.cluster_id AND m.brand_id = k.brand_id"
-    )
-    overlapping = (
-        f"k.brand_id = ? AND k.first_us < ? AND k.first_us >= ? AND k.last_us >= ? AND {condition}"
-    )
-    dims = part_dimensions(("cluster",))
-    found = _ranked(
-        conn,
-        overlapping,
-        [where.brand_ids[0], end, start - span, start, *params],
-        dims,
-        ("cluster",),
-        count,
-        top,
-        source,
-    )
-    if len(found) < top.limit or found[-1]["copies"] < 2:
-        return None
-    return [_stat_row(row, ("cluster",), dims) for row in found]

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Sequence
 
 from enrichment import Syndication, SyndicationCandidate
-from search._sqlite_queries import filters
+from search._sqlite_filters import filters
 from search._store import MAX_SYNDICATION_CANDIDATES, MentionFilter, PullThrough
 
 __all__ = ["pull_through", "save_syndication", "syndication_candidates"]

@@ -7,16 +7,12 @@ Two paths, one outcome (``AlertEngine.trigger``):
   rule's brand, a ``crisis_terms`` rule matches its query (Clarion's query
   language, on title and text) and a ``tier1_coverage`` rule checks the outlet's
   tier (at most ``max_tier``). Matches fire before the batch's next one starts.
+  The rules, and ``catch_up``: ``service._alert_documents``.
 - **On counts, periodically** (``run_forever``, every ``CLARION_ALERT_CHECK_INTERVAL``
-  seconds and, at most that often, after stored batches): ``volume_spike`` judges
-  the current hour's mentions against the seasonal baseline of the four weeks
-  before (``service._spikes.volume_spike``; hours in UTC) and ``negative_surge``
-  the last ``window_hours`` against the 28 days before (``negative_surge``).
-- **New stories** (``story_growth``, ``service._story_growth``): judged with the
-  count-based rules, and also right after a batch that stored new mentions of the
-  rule's brand (a growing story alerts within seconds of the copy that made it
-  reach ``min_outlets``). Each story (syndication cluster) has its own alert:
-  grouping is per (rule, cluster id) rather than per rule.
+  seconds and, at most that often, after stored batches): ``volume_spike`` and
+  ``negative_surge`` on the hourly counts, ``story_growth`` on new stories (also
+  right after a batch that stored new mentions of the rule's brand), one alert per
+  story. The rules: ``service._alert_checks``.
 
 Grouping (``_spikes.same_story``): a trigger of a rule within its cool-down of the
 rule's last alert's latest update updates that alert (event ``alert.updated``,
@@ -30,13 +26,9 @@ an hour are one ``alert.opened`` and a few ``alert.updated``, not fifty events.
 ``trigger`` writes the alert and one outbox row per interested subscription in one
 store step (``record_alert``), then wakes the delivery worker.
 
-Nothing decided is lost (the outbox), and nothing stored goes unjudged: a crash
-after a batch is stored and before its callback ran, or a callback that failed,
-is made up by ``catch_up`` (at start and with every periodic check), which runs
-the per-document rules again over the last day's mentions, through the store's
-own query matching, and alerts on the documents no alert of the rule has counted
-(``Alert.document_ids``). A new rule therefore also alerts on the matching
-mentions of the last day.
+Nothing decided is lost (the outbox), and nothing stored goes unjudged: every
+periodic check starts with ``catch_up``, which judges the per-document rules again
+over the last day's mentions (``service._alert_documents``).
 """
 
 from __future__ import annotations
@@ -51,19 +43,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawlers import Document
-from enrichment import Mention, Node, find_spans, parse_query
-from search import (
-    Alert,
-    AlertRule,
-    AlertStore,
-    MentionFilter,
-    SaveOutcome,
-    Store,
-    cluster_store,
-)
-from service._alert_counts import MAX_EVIDENCE_MENTIONS, hit_evidence, surge_finding, volume_finding
+from enrichment import Mention, Node
+from search import Alert, AlertRule, AlertStore, SaveOutcome, Store
+from service._alert_checks import CountChecks
+from service._alert_counts import MAX_EVIDENCE_MENTIONS
+from service._alert_documents import RECENT_ALERTS, DocumentRules, _mention_evidence
 from service._spikes import same_story
-from service._story_growth import story_findings
 from service._webhooks import deliveries_for
 
 __all__ = ["AlertEngine", "StoredDocument"]
@@ -73,36 +58,13 @@ log = logging.getLogger("clarion.alerts")
 # Documents an alert remembers having counted (``Alert.document_ids``): more than a
 # story's coverage during one cool-down, small enough for one stored row.
 MAX_COUNTED_DOCUMENTS = 2000
-# How far back ``catch_up`` looks (by the time mentions count at) and how many
-# mentions per rule: a restart within a day recovers every missed alert of a story
-# that did not exceed the limit in that time.
-CATCH_UP_HOURS = 24
-CATCH_UP_LIMIT = 500
-# A brand's alerts read to know which documents were counted: all of a day's alerts
-# of its few rules.
-RECENT_ALERTS = 200
 
 
 StoredDocument = tuple[Document, list[Mention], SaveOutcome]
 """What the pipeline stored: a document, its mentions and the save's outcome."""
 
 
-def _mention_evidence(document: Document, mention: Mention | None) -> dict[str, Any]:
-    published = document.published_at or document.fetched_at
-    return {
-        "document_id": document.id,
-        "url": document.url,
-        "title": document.title,
-        "outlet": document.outlet,
-        "domain": document.domain,
-        "tier": document.tier,
-        "published_at": published.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "sentiment": mention.sentiment.label if mention is not None else None,
-        "snippet": mention.snippets[0] if mention is not None and mention.snippets else None,
-    }
-
-
-class AlertEngine:
+class AlertEngine(DocumentRules, CountChecks):
     """Decides alerts and writes them with their deliveries (see the module doc)."""
 
     def __init__(
@@ -125,7 +87,7 @@ class AlertEngine:
         self.triggers = 0
         self.errors = 0
 
-    # --- the per-document path -------------------------------------------------------
+    # --- the pipeline's callback -----------------------------------------------------
 
     async def on_stored(self, stored: Sequence[StoredDocument]) -> None:
         """The pipeline's callback after a batch is stored: per-document rules now,
@@ -155,83 +117,6 @@ class AlertEngine:
         except Exception:
             self.errors += 1
             log.exception("story checks after a batch failed")
-
-    async def _document_trigger(
-        self, rule: AlertRule, mentions: Sequence[dict[str, Any]]
-    ) -> Alert | None:
-        """Alert on these mentions (newest first), skipping documents an alert of the
-        rule updated in the last ``CATCH_UP_HOURS`` has counted; ``None`` when none is
-        left."""
-        async with self._lock:
-            since = self._clock() - timedelta(hours=CATCH_UP_HOURS)
-            recent = await self._alerts.list_alerts(brand_id=rule.brand_id, limit=RECENT_ALERTS)
-            counted = {
-                doc
-                for alert in recent
-                if alert.rule_id == rule.id and alert.updated_at >= since
-                for doc in alert.document_ids
-            }
-            fresh = [m for m in mentions if m["document_id"] not in counted]
-            if not fresh:
-                return None
-            what = "crisis terms" if rule.type == "crisis_terms" else f"tier ≤ {rule.max_tier}"
-            return await self._trigger_locked(
-                rule,
-                summary=f"{len(fresh)} new mention(s) of {rule.brand_id} with {what}",
-                evidence={"new_mentions": len(fresh), "query": rule.query},
-                mentions=fresh,
-                document_ids=[m["document_id"] for m in fresh],
-            )
-
-    async def catch_up(self) -> int:
-        """Judge the per-document rules again over the brand's mentions of the last
-        ``CATCH_UP_HOURS`` (by the store's own query matching), alerting on those their
-        ongoing alert has not counted: documents stored just before a crash, before
-        their batch's rules ran, or while a rule failed. Returns the alerts sent."""
-        sent = 0
-        now = self._clock()
-        for rule in await self._alerts.list_alert_rules():
-            if not rule.enabled or rule.type not in ("crisis_terms", "tier1_coverage"):
-                continue
-            if rule.type == "crisis_terms" and not rule.query:
-                continue
-            where = MentionFilter(
-                brand_ids=(rule.brand_id,),
-                start=now - timedelta(hours=CATCH_UP_HOURS),
-                end=now + timedelta(seconds=1),
-                query=self._query(rule) if rule.type == "crisis_terms" else None,
-            )
-            page = await self._store.search_mentions(where, limit=CATCH_UP_LIMIT)
-            mentions = [
-                {"document_id": h.mention.document_id, **hit_evidence(h)}
-                for h in page.hits
-                if rule.type == "crisis_terms" or h.tier <= rule.max_tier
-            ]
-            if mentions and await self._document_trigger(rule, mentions) is not None:
-                sent += 1
-        return sent
-
-    def _matches(self, rule: AlertRule, document: Document) -> bool:
-        if rule.type == "tier1_coverage":
-            return document.tier <= rule.max_tier
-        if not rule.query:
-            return False
-        return find_spans(
-            self._query(rule),
-            title=document.title,
-            text=document.text,
-            authors=document.authors,
-            domain=document.domain,
-            language=document.language,
-            country=document.country,
-        ).matched
-
-    def _query(self, rule: AlertRule) -> Node:
-        key = (rule.id, rule.query or "")
-        node = self._queries.get(key)
-        if node is None:
-            node = self._queries[key] = parse_query(rule.query or "")  # validated by the API
-        return node
 
     # --- the decision ---------------------------------------------------------------
 
@@ -369,7 +254,7 @@ class AlertEngine:
             self._wake_delivery()
         return sent
 
-    # --- the count-based path ----------------------------------------------------------
+    # --- the periodic checks -----------------------------------------------------------
 
     async def run_forever(self) -> None:
         """Run ``check_counts`` every ``check_interval`` seconds, and soon after a batch
@@ -390,55 +275,6 @@ class AlertEngine:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._check_interval):
                         await self._poked.wait()
-
-    async def check_stories(self, *, brand_ids: set[str] | None = None) -> list[Alert]:
-        """Judge every enabled ``story_growth`` rule (of ``brand_ids`` when given) now;
-        the alerts opened or updated, one per story."""
-        sent: list[Alert] = []
-        for rule in await self._alerts.list_alert_rules():
-            if not rule.enabled or rule.type != "story_growth":
-                continue
-            if brand_ids is not None and rule.brand_id not in brand_ids:
-                continue
-            clusters = cluster_store(self._store)
-            for finding in await story_findings(self._store, clusters, rule, now=self._clock()):
-                alert = await self.trigger(
-                    rule,
-                    summary=finding.summary,
-                    evidence=finding.evidence,
-                    mentions=finding.mentions,
-                    unchanged_is_quiet=True,
-                    story=finding.cluster_id,
-                )
-                if alert is not None:
-                    sent.append(alert)
-        return sent
-
-    async def check_counts(self) -> list[Alert]:
-        """Judge every enabled volume-spike, negative-surge and story-growth rule now;
-        the alerts sent."""
-        sent: list[Alert] = await self.check_stories()
-        for rule in await self._alerts.list_alert_rules():
-            if not rule.enabled:
-                continue
-            if rule.type == "volume_spike":
-                finding = await volume_finding(self._store, rule, now=self._clock())
-            elif rule.type == "negative_surge":
-                finding = await surge_finding(self._store, rule, now=self._clock())
-            else:
-                continue
-            if finding is None:
-                continue
-            alert = await self.trigger(
-                rule,
-                summary=finding.summary,
-                evidence=finding.evidence,
-                mentions=finding.mentions,
-                unchanged_is_quiet=True,
-            )
-            if alert is not None:
-                sent.append(alert)
-        return sent
 
 
 def _update_due(rule: AlertRule, last: Alert, now: datetime) -> bool:

@@ -19,13 +19,12 @@ import typer
 
 from search import Store
 from service._backfill import BACKFILL_BATCH
+from service._cli_run import _configure_logging, _fail, _settings, progress, run_on_store
 
 __all__ = ["backfill_command"]
 
 
 def _since(value: str | None) -> datetime | None:
-    from service._cli import _fail
-
     if value is None:
         return None
     try:
@@ -60,8 +59,6 @@ def backfill_command(
     """
     from enrichment import Enricher
     from service._backfill import backfill, backfill_job
-    from service._cli import _configure_logging, _fail, _settings
-    from service._cli_run import progress, run_on_store
     from service._runtime import load_models
 
     settings = _settings()

@@ -24,7 +24,7 @@ from enrichment import Brand
 from enrichment._query import QuerySyntaxError, parse_query
 from search import Store
 from service._audit import record_change
-from service._cli_run import run_on_store
+from service._cli_run import _fail, _settings, run_on_store
 from service._schemas_config import BrandCreate, BrandPublic
 
 __all__ = ["brands_app"]
@@ -45,8 +45,6 @@ def _query_error(query: str, exc: QuerySyntaxError) -> str:
 
 
 def _validated(fields: dict[str, Any]) -> BrandCreate:
-    from service._cli import _fail
-
     query = str(fields.get("query") or "")
     if query.strip():
         try:
@@ -64,8 +62,6 @@ def _validated(fields: dict[str, Any]) -> BrandCreate:
 
 
 def _store_run(action: Callable[[Store], Awaitable[T]]) -> T:
-    from service._cli import _settings
-
     return run_on_store(_settings(), action)
 
 
@@ -93,8 +89,6 @@ def add(
     replace: Annotated[bool, typer.Option(help="replace the brand if the id exists")] = False,
 ) -> None:
     """Add a brand (the same fields and checks as POST /v1/brands)."""
-    from service._cli import _fail
-
     body = _validated(
         {
             "id": brand_id,

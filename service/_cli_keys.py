@@ -17,7 +17,7 @@ import typer
 from search import ApiKey, KeyStore, Scope, key_store
 from search._keys_store import SCOPES
 from service._audit import record_change
-from service._cli_run import run_on_store
+from service._cli_run import _fail, _settings, run_on_store
 from service._keys import create_key
 
 __all__ = ["keys_app"]
@@ -28,8 +28,6 @@ T = TypeVar("T")
 
 
 def _run(action: Callable[[KeyStore], Awaitable[T]]) -> T:
-    from service._cli import _settings
-
     return run_on_store(_settings(), lambda store: action(key_store(store)))
 
 
@@ -60,8 +58,6 @@ def create(
     ] = None,
 ) -> None:
     """Make an API key and print it, once: it cannot be shown again."""
-    from service._cli import _fail
-
     unknown = [s for s in scope if s not in SCOPES]
     if unknown:
         raise _fail(f"unknown scope(s) {', '.join(unknown)}: use read, write or admin")
@@ -113,7 +109,6 @@ def revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from `keys 
     from datetime import UTC, datetime
 
     from service._access import KEY_CACHE_SECONDS
-    from service._cli import _fail
 
     async def revoke_and_record(keys: KeyStore) -> ApiKey | None:
         done = await keys.revoke_api_key(key_id, datetime.now(UTC))

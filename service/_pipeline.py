@@ -3,10 +3,11 @@
 Each stage is an async function reading one bounded queue and writing the next;
 ``IngestPipeline._run`` is the one place that wires them, inside a task group.
 A full queue blocks the stage before it, so a slow stage slows the crawl instead
-of filling memory. Extraction (CPU-bound) runs in a process pool; sentiment
-inference runs in a thread, batched, inside the ``Enricher``. Before a document is
-stored, its MinHash sketch finds earlier near-duplicates in the store
-(``Store.syndication_candidates``) and it joins their syndication cluster.
+of filling memory. Extraction (CPU-bound) runs in a process pool; the last two
+stages, enrichment in batches and saving (with the syndication cluster each
+document joins), are ``service._pipeline_store.BatchStorer``'s; what flows between
+the stages (``Poll``, ``Item``) and what they count (``PipelineStats``) is in
+``service._pipeline_items``.
 
 Nothing is lost or doubled across a crash: a document and its mentions are
 written in one step, entries already stored are skipped before their page is
@@ -26,21 +27,16 @@ sources its ``Shard`` owns.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawlers import (
     CrawlError,
-    Document,
-    Extracted,
     FeedEntry,
     FeedState,
     Fetcher,
@@ -58,104 +54,27 @@ from crawlers import (
     record_failure,
     record_success,
 )
-from crawlers.social import SocialPost
-from enrichment import Enricher, Mention, Syndication
-from enrichment._syndication import assign_cluster, sketch
-from search import SaveOutcome, Store
-from service._documents import build_document, is_update
+from enrichment import Enricher
+from search import Store
+from service._documents import is_update
 from service._feed_state import update_feed_state
 from service._logging import source_context
+from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_stage
+from service._pipeline_store import ENRICH_BATCH, SAVE_QUEUE, BatchStorer, StoredListener
 from service._social import SocialPoll, poll_social_source
 
 log = logging.getLogger("clarion.pipeline")
 
-# Documents enriched together: one sentiment-model call per batch amortises the
-# model's per-call cost; 16 pages keep the latency of one batch under a second or so.
-ENRICH_BATCH = 16
-# Enriched batches waiting to be saved: one is saved while the next is enriched;
-# more would only hold finished work in memory.
-SAVE_QUEUE = 2
 # The scheduler wakes at least this often to pick up new or re-enabled sources, and
 # never more often than MIN_TICK (a busy loop would only re-read the source list).
 SCHEDULER_TICK = 5.0
 MIN_TICK = 0.05
-
-
-@dataclass(kw_only=True)
-class PipelineStats:
-    """Counters of what the pipeline did since it started (read by /metrics later)."""
-
-    polls: int = 0
-    polls_not_modified: int = 0
-    poll_errors: int = 0
-    entries_new: int = 0
-    entries_updated: int = 0  # stored entries the feed dates later: fetched again
-    pages_fetched: int = 0
-    page_errors: int = 0
-    extract_empty: int = 0
-    extract_errors: int = 0
-    documents: dict[str, int] = field(default_factory=dict)  # by save outcome
-    errors_by_class: dict[str, int] = field(default_factory=dict)
-    # Seconds each step spent on its calls (wall time, summed over concurrent calls):
-    # "fetch", "extract" (waiting for the pool), "enrich", "syndication", "store".
-    busy: dict[str, float] = field(default_factory=dict)
-
-    def count_error(self, exc: BaseException) -> None:
-        name = type(exc).__name__
-        self.errors_by_class[name] = self.errors_by_class.get(name, 0) + 1
-
-    @contextlib.contextmanager
-    def timed(self, step: str) -> Iterator[None]:
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.busy[step] = self.busy.get(step, 0.0) + time.perf_counter() - began
-
-
-@dataclass(eq=False)
-class _Poll:
-    """One poll of one source, finished when every new entry of it is."""
-
-    source: Source
-    result: PollResult
-    pending: int
-    incomplete: bool = False  # an entry failed transiently: keep the old validators
-    cursor: str | None = None  # a social adapter's cursor, saved with the validators
-    pushed: bool = False  # entries a WebSub hub pushed: no validators, no poll to finish
-
-
-@dataclass(eq=False)
-class _Item:
-    poll: _Poll
-    entry: FeedEntry
-    post: SocialPost | None = None  # a social post: stored as it is, no page fetch
-    html: bytes | None = None
-    page: Extracted | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _EnrichedItem:
-    item: _Item
-    document: Document
-    mentions: list[Mention]
-    signature: tuple[int, ...]  # the MinHash signature (enrichment._syndication.sketch)
-    keys: tuple[int, ...]  # its LSH band keys
-
-
-_Enriched = list[_EnrichedItem]
-
-_DONE: Any = object()  # end-of-stream marker between stages
 
 # Awaited after each successful poll, before its entries are queued (source, result,
 # the state read before it, the interval chosen); returns the seconds until the next
 # poll: that interval, or a longer one (a source with WebSub push needs only a slow
 # safety poll). See ``service/_websub.py``.
 PollListener = Callable[[Source, PollResult, FeedState | None, float], Awaitable[float]]
-
-# Awaited after each stored batch with each document, its mentions and the save's
-# outcome: alert rules that judge single documents run here (``service/_alerts.py``).
-StoredListener = Callable[[list[tuple[Document, list[Mention], SaveOutcome]]], Awaitable[None]]
 
 
 class IngestPipeline:
@@ -183,13 +102,11 @@ class IngestPipeline:
     ) -> None:
         """``shard``: poll only the sources it owns (default: every source)."""
         self._store = store
-        self._enricher = enricher
         self._fetcher = fetcher
         self._pool = extract_pool
         self._fetch_concurrency = fetch_concurrency
         self._poll_concurrency = poll_concurrency
         self._extract_concurrency = extract_concurrency
-        self._enrich_concurrency = enrich_concurrency
         self._queue_size = queue_size
         self._poll_interval = poll_interval
         self._max_poll_interval = max_poll_interval
@@ -199,10 +116,18 @@ class IngestPipeline:
         self._clock = clock
         self._poll_listener = poll_listener
         self._shard = shard or Shard(0, 1)
-        self._on_stored = on_stored
         self._in_flight: set[str] = set()  # document ids queued but not stored yet
         self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
+        self._storer = BatchStorer(
+            store=store,
+            enricher=enricher,
+            stats=self.stats,
+            clock=clock,
+            entry_done=self._entry_done,
+            concurrency=enrich_concurrency,
+            on_stored=on_stored,
+        )
         self.queues: dict[str, asyncio.Queue[Any]] = {}  # each stage's inbox, while running
         self.rounds = 0
 
@@ -228,14 +153,12 @@ class IngestPipeline:
         }
         async with asyncio.TaskGroup() as group:
             group.create_task(self._poller(to_fetch, forever=forever))
+            group.create_task(run_stage(self._fetch, to_fetch, to_extract, self._fetch_concurrency))
             group.create_task(
-                self._stage(self._fetch, to_fetch, to_extract, self._fetch_concurrency)
+                run_stage(self._extract, to_extract, to_store, self._extract_concurrency)
             )
-            group.create_task(
-                self._stage(self._extract, to_extract, to_store, self._extract_concurrency)
-            )
-            group.create_task(self._enrichers(to_store, to_save))
-            group.create_task(self._saver(to_save))
+            group.create_task(self._storer.enrichers(to_store, to_save))
+            group.create_task(self._storer.saver(to_save))
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -271,7 +194,7 @@ class IngestPipeline:
                 await asyncio.sleep(min(max(wait, MIN_TICK), SCHEDULER_TICK))
         if not forever:
             self.rounds += 1
-        await out.put(_DONE)
+        await out.put(DONE)
 
     def poll_soon(self, source_id: str) -> None:
         """Poll this source at the scheduler's next look (after a change by the API)."""
@@ -328,7 +251,7 @@ class IngestPipeline:
         fresh = {i for i in candidates if i not in stored}
         updated = {i for i in candidates - fresh if is_update(urls[i], stored[i])}
         cursor = social.cursor if social is not None else None
-        poll = _Poll(source=source, result=result, pending=len(fresh | updated), cursor=cursor)
+        poll = Poll(source=source, result=result, pending=len(fresh | updated), cursor=cursor)
         self.stats.entries_new += len(fresh)
         self.stats.entries_updated += len(updated)
         if not poll.pending:
@@ -338,7 +261,7 @@ class IngestPipeline:
         for doc_id in sorted(fresh | updated):
             entry = urls[doc_id]
             post = social.posts.get(entry.url) if social is not None else None
-            await out.put(_Item(poll=poll, entry=entry, post=post))
+            await out.put(Item(poll=poll, entry=entry, post=post))
         return interval
 
     async def _poll_failed(self, source: Source, state: FeedState | None, exc: Exception) -> float:
@@ -366,7 +289,7 @@ class IngestPipeline:
             retry_after=getattr(exc, "retry_after", None),
         )
 
-    async def _fetch(self, item: _Item) -> _Item | None:
+    async def _fetch(self, item: Item) -> Item | None:
         if item.post is not None:
             return item  # the post's text came with the poll
         try:
@@ -387,7 +310,7 @@ class IngestPipeline:
         item.html = result.content
         return item
 
-    async def _extract(self, item: _Item) -> _Item:
+    async def _extract(self, item: Item) -> Item:
         if item.html is not None:
             loop = asyncio.get_running_loop()
             try:
@@ -404,79 +327,6 @@ class IngestPipeline:
             if item.page is None:
                 self.stats.extract_empty += 1
         return item
-
-    async def _enrichers(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
-        """``enrich_concurrency`` enrichers over ``inbox``: the models run one torch
-        thread per call, so a second batch in flight uses a second core whenever
-        extraction leaves one idle. Closes ``out`` when all of them end."""
-        async with asyncio.TaskGroup() as group:
-            for _ in range(self._enrich_concurrency):
-                group.create_task(self._enrich_stage(inbox, out))
-        await out.put(_DONE)
-
-    async def _enrich_stage(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
-        """Enrich what is ready, up to ``ENRICH_BATCH`` items at once, while the
-        ``_saver`` saves the batch before."""
-        while True:
-            batch = [await inbox.get()]
-            while len(batch) < ENRICH_BATCH and batch[-1] is not _DONE and not inbox.empty():
-                batch.append(inbox.get_nowait())
-            done = batch[-1] is _DONE
-            if done:
-                await inbox.put(_DONE)  # let the sibling enrichers see it too
-            items: list[_Item] = [i for i in batch if i is not _DONE]
-            if items:
-                await out.put(await self._enrich_batch(items))
-            if done:
-                return
-
-    async def _saver(self, inbox: asyncio.Queue[Any]) -> None:
-        while (batch := await inbox.get()) is not _DONE:
-            await self._save_batch(batch)
-
-    async def _store_batch(self, items: list[_Item]) -> None:
-        await self._save_batch(await self._enrich_batch(items))
-
-    async def _enrich_batch(self, items: list[_Item]) -> _Enriched:
-        now = self._clock()
-        documents = [
-            i.post.to_document(i.poll.source, fetched_at=now)
-            if i.post is not None
-            else build_document(source=i.poll.source, entry=i.entry, page=i.page, fetched_at=now)
-            for i in items
-        ]
-        with self.stats.timed("enrich"):
-            enriched = await self._enricher.enrich(documents)
-        with self.stats.timed("syndication"):
-            sketches = await asyncio.to_thread(lambda: [sketch(d.text) for d, _ in enriched])
-        return [
-            _EnrichedItem(item, document, mentions, signature, keys)
-            for item, (document, mentions), (signature, keys) in zip(
-                items, enriched, sketches, strict=True
-            )
-        ]
-
-    async def _save_batch(self, batch: _Enriched) -> None:
-        saved: list[tuple[Document, list[Mention], SaveOutcome]] = []
-        for done in batch:
-            # Saved one by one, so a copy later in the same batch finds this one.
-            with self.stats.timed("store"):
-                found = await self._store.syndication_candidates(done.keys) if done.keys else []
-                cluster = assign_cluster(done.document.id, done.signature, found)
-                outcome = await self._store.save_document(
-                    done.document,
-                    done.mentions,
-                    syndication=Syndication(cluster, done.signature, done.keys),
-                )
-            self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
-            saved.append((done.document, list(done.mentions), outcome))
-            await self._entry_done(done.item)
-        if self._on_stored is not None:
-            try:
-                await self._on_stored(saved)
-            except Exception as exc:  # alerts must not stop ingest; counted and logged
-                self.stats.count_error(exc)
-                log.exception("on_stored callback failed")
 
     # -- push -----------------------------------------------------------------------------
 
@@ -496,7 +346,7 @@ class IngestPipeline:
         self._in_flight |= claimed  # before any await, so a push delivered twice is skipped
         slots = asyncio.Semaphore(self._fetch_concurrency)
 
-        async def prepare(item: _Item) -> _Item | None:
+        async def prepare(item: Item) -> Item | None:
             async with slots:
                 fetched = await self._fetch(item)
                 return None if fetched is None else await self._extract(fetched)
@@ -507,15 +357,15 @@ class IngestPipeline:
             fresh = new | {i for i in claimed - new if is_update(by_id[i], stored[i])}
             if not fresh:
                 return 0
-            push = _Poll(source=source, result=PollResult(), pending=len(fresh), pushed=True)
+            push = Poll(source=source, result=PollResult(), pending=len(fresh), pushed=True)
             async with asyncio.TaskGroup() as group:
                 tasks = [
-                    group.create_task(prepare(_Item(poll=push, entry=by_id[i])))
+                    group.create_task(prepare(Item(poll=push, entry=by_id[i])))
                     for i in sorted(fresh)
                 ]
             ready = [item for task in tasks if (item := task.result()) is not None]
             for start in range(0, len(ready), ENRICH_BATCH):
-                await self._store_batch(ready[start : start + ENRICH_BATCH])
+                await self._storer.store_batch(ready[start : start + ENRICH_BATCH])
         finally:
             self._in_flight -= claimed  # stored, failed, already stored, or cancelled
         if push.incomplete:
@@ -526,13 +376,13 @@ class IngestPipeline:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    async def _entry_done(self, item: _Item) -> None:
+    async def _entry_done(self, item: Item) -> None:
         self._in_flight.discard(document_id(item.entry.url))
         item.poll.pending -= 1
         if item.poll.pending == 0:
             await self._finish_poll(item.poll)
 
-    async def _finish_poll(self, poll: _Poll) -> None:
+    async def _finish_poll(self, poll: Poll) -> None:
         if poll.pushed:
             return
 
@@ -555,28 +405,3 @@ class IngestPipeline:
             return new_state
 
         await update_feed_state(self._store, poll.source.id, succeeded)
-
-    @staticmethod
-    async def _stage(
-        work: Callable[[_Item], Awaitable[_Item | None]],
-        inbox: asyncio.Queue[Any],
-        out: asyncio.Queue[Any],
-        workers: int,
-    ) -> None:
-        """Run ``workers`` copies of ``work`` over ``inbox``; close ``out`` when all end."""
-
-        async def worker() -> None:
-            while True:
-                item = await inbox.get()
-                if item is _DONE:
-                    await inbox.put(_DONE)  # let the sibling workers see it too
-                    return
-                with source_context(item.poll.source.id):
-                    result = await work(item)
-                if result is not None:
-                    await out.put(result)
-
-        async with asyncio.TaskGroup() as group:
-            for _ in range(workers):
-                group.create_task(worker())
-        await out.put(_DONE)

@@ -28,9 +28,12 @@ from crawlers import Channel, Document
 from enrichment import Mention, SentimentLabel, parse_query
 from search import CountBy, Dimension, Interval, MentionFilter, SQLiteStore, StatTop
 from search import _sqlite_queries as queries
-from search._sqlite_queries import filters, mention_counts
-from search._sqlite_rollup import rebuild, rollup_stats
-from search._sqlite_stats import _top_syndicated, mention_stats
+from search._sqlite_counts import mention_counts
+from search._sqlite_filters import filters
+from search._sqlite_ranking import _top_syndicated
+from search._sqlite_rollup import rebuild
+from search._sqlite_rollup_stats import rollup_stats
+from search._sqlite_stats import mention_stats
 from tests.store_contract._data import doc, mention
 
 BRANDS = ("acme", "globex", "initech", "umbrella")

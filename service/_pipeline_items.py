@@ -1,0 +1,103 @@
+"""What flows between the ingest pipeline's stages, and what they count.
+
+``Poll`` is one poll of one source, finished when every new entry of it is;
+``Item`` is one entry on its way through fetch, extraction, enrichment and the
+store; ``DONE`` closes a stage's inbox. ``run_stage`` runs copies of one stage
+function over its inbox. ``PipelineStats`` are the counters every stage adds to
+(``/metrics`` reads them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawlers import Extracted, FeedEntry, PollResult, Source
+from crawlers.social import SocialPost
+from service._logging import source_context
+
+__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_stage"]
+
+DONE: Any = object()  # end-of-stream marker between stages
+
+
+@dataclass(kw_only=True)
+class PipelineStats:
+    """Counters of what the pipeline did since it started (read by /metrics later)."""
+
+    polls: int = 0
+    polls_not_modified: int = 0
+    poll_errors: int = 0
+    entries_new: int = 0
+    entries_updated: int = 0  # stored entries the feed dates later: fetched again
+    pages_fetched: int = 0
+    page_errors: int = 0
+    extract_empty: int = 0
+    extract_errors: int = 0
+    documents: dict[str, int] = field(default_factory=dict)  # by save outcome
+    errors_by_class: dict[str, int] = field(default_factory=dict)
+    # Seconds each step spent on its calls (wall time, summed over concurrent calls):
+    # "fetch", "extract" (waiting for the pool), "enrich", "syndication", "store".
+    busy: dict[str, float] = field(default_factory=dict)
+
+    def count_error(self, exc: BaseException) -> None:
+        name = type(exc).__name__
+        self.errors_by_class[name] = self.errors_by_class.get(name, 0) + 1
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.busy[step] = self.busy.get(step, 0.0) + time.perf_counter() - began
+
+
+@dataclass(eq=False)
+class Poll:
+    """One poll of one source, finished when every new entry of it is."""
+
+    source: Source
+    result: PollResult
+    pending: int
+    incomplete: bool = False  # an entry failed transiently: keep the old validators
+    cursor: str | None = None  # a social adapter's cursor, saved with the validators
+    pushed: bool = False  # entries a WebSub hub pushed: no validators, no poll to finish
+
+
+@dataclass(eq=False)
+class Item:
+    poll: Poll
+    entry: FeedEntry
+    post: SocialPost | None = None  # a social post: stored as it is, no page fetch
+    html: bytes | None = None
+    page: Extracted | None = None
+
+
+async def run_stage(
+    work: Callable[[Item], Awaitable[Item | None]],
+    inbox: asyncio.Queue[Any],
+    out: asyncio.Queue[Any],
+    workers: int,
+) -> None:
+    """Run ``workers`` copies of ``work`` over ``inbox``; close ``out`` when all end."""
+
+    async def worker() -> None:
+        while True:
+            item = await inbox.get()
+            if item is DONE:
+                await inbox.put(DONE)  # let the sibling workers see it too
+                return
+            with source_context(item.poll.source.id):
+                result = await work(item)
+            if result is not None:
+                await out.put(result)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(workers):
+            group.create_task(worker())
+    await out.put(DONE)

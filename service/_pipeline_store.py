@@ -1,0 +1,155 @@
+"""The ingest pipeline's last two stages: enrich extracted entries in batches, save them.
+
+``BatchStorer.enrichers`` reads extracted ``Item`` values, up to ``ENRICH_BATCH``
+at once, turns them into documents (``service._documents.build_document``, or the
+social post as it came), runs the ``Enricher`` on the batch (mentions, sentiment,
+key messages) and computes each document's MinHash sketch off the event loop;
+``BatchStorer.saver`` saves each batch while the next is enriched. Before a
+document is saved, its sketch finds earlier near-duplicates in the store
+(``Store.syndication_candidates``) and it joins their syndication cluster; the
+documents of a batch are saved one by one, so a copy later in the batch finds an
+earlier one. After each saved batch, ``on_stored`` (the alert rules) sees the
+documents, their mentions and the save outcomes; then each entry is done
+(``entry_done``), which may finish its poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crawlers import Document
+from enrichment import Enricher, Mention, Syndication
+from enrichment._syndication import assign_cluster, sketch
+from search import SaveOutcome, Store
+from service._documents import build_document
+from service._pipeline_items import DONE, Item, PipelineStats
+
+__all__ = ["ENRICH_BATCH", "SAVE_QUEUE", "BatchStorer", "StoredListener"]
+
+log = logging.getLogger("clarion.pipeline")
+
+# Documents enriched together: one sentiment-model call per batch amortises the
+# model's per-call cost; 16 pages keep the latency of one batch under a second or so.
+ENRICH_BATCH = 16
+# Enriched batches waiting to be saved: one is saved while the next is enriched;
+# more would only hold finished work in memory.
+SAVE_QUEUE = 2
+
+# Awaited after each stored batch with each document, its mentions and the save's
+# outcome: alert rules that judge single documents run here (``service/_alerts.py``).
+StoredListener = Callable[[list[tuple[Document, list[Mention], SaveOutcome]]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _EnrichedItem:
+    item: Item
+    document: Document
+    mentions: list[Mention]
+    signature: tuple[int, ...]  # the MinHash signature (enrichment._syndication.sketch)
+    keys: tuple[int, ...]  # its LSH band keys
+
+
+Enriched = list[_EnrichedItem]
+
+
+class BatchStorer:
+    """Enriches and saves extracted entries, in batches (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        enricher: Enricher,
+        stats: PipelineStats,
+        clock: Callable[[], datetime],
+        entry_done: Callable[[Item], Awaitable[None]],
+        concurrency: int = 1,
+        on_stored: StoredListener | None = None,
+    ) -> None:
+        """``concurrency``: batches enriched at once; ``entry_done`` is awaited for
+        each entry once its document is saved."""
+        self._store = store
+        self._enricher = enricher
+        self.stats = stats
+        self._clock = clock
+        self._entry_done = entry_done
+        self._enrich_concurrency = concurrency
+        self._on_stored = on_stored
+
+    async def enrichers(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        """``enrich_concurrency`` enrichers over ``inbox``: the models run one torch
+        thread per call, so a second batch in flight uses a second core whenever
+        extraction leaves one idle. Closes ``out`` when all of them end."""
+        async with asyncio.TaskGroup() as group:
+            for _ in range(self._enrich_concurrency):
+                group.create_task(self._enrich_stage(inbox, out))
+        await out.put(DONE)
+
+    async def _enrich_stage(self, inbox: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        """Enrich what is ready, up to ``ENRICH_BATCH`` items at once, while the
+        ``_saver`` saves the batch before."""
+        while True:
+            batch = [await inbox.get()]
+            while len(batch) < ENRICH_BATCH and batch[-1] is not DONE and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            done = batch[-1] is DONE
+            if done:
+                await inbox.put(DONE)  # let the sibling enrichers see it too
+            items: list[Item] = [i for i in batch if i is not DONE]
+            if items:
+                await out.put(await self._enrich_batch(items))
+            if done:
+                return
+
+    async def saver(self, inbox: asyncio.Queue[Any]) -> None:
+        while (batch := await inbox.get()) is not DONE:
+            await self._save_batch(batch)
+
+    async def store_batch(self, items: list[Item]) -> None:
+        await self._save_batch(await self._enrich_batch(items))
+
+    async def _enrich_batch(self, items: list[Item]) -> Enriched:
+        now = self._clock()
+        documents = [
+            i.post.to_document(i.poll.source, fetched_at=now)
+            if i.post is not None
+            else build_document(source=i.poll.source, entry=i.entry, page=i.page, fetched_at=now)
+            for i in items
+        ]
+        with self.stats.timed("enrich"):
+            enriched = await self._enricher.enrich(documents)
+        with self.stats.timed("syndication"):
+            sketches = await asyncio.to_thread(lambda: [sketch(d.text) for d, _ in enriched])
+        return [
+            _EnrichedItem(item, document, mentions, signature, keys)
+            for item, (document, mentions), (signature, keys) in zip(
+                items, enriched, sketches, strict=True
+            )
+        ]
+
+    async def _save_batch(self, batch: Enriched) -> None:
+        saved: list[tuple[Document, list[Mention], SaveOutcome]] = []
+        for done in batch:
+            # Saved one by one, so a copy later in the same batch finds this one.
+            with self.stats.timed("store"):
+                found = await self._store.syndication_candidates(done.keys) if done.keys else []
+                cluster = assign_cluster(done.document.id, done.signature, found)
+                outcome = await self._store.save_document(
+                    done.document,
+                    done.mentions,
+                    syndication=Syndication(cluster, done.signature, done.keys),
+                )
+            self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
+            saved.append((done.document, list(done.mentions), outcome))
+            await self._entry_done(done.item)
+        if self._on_stored is not None:
+            try:
+                await self._on_stored(saved)
+            except Exception as exc:  # alerts must not stop ingest; counted and logged
+                self.stats.count_error(exc)
+                log.exception("on_stored callback failed")
