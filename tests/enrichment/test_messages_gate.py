@@ -1,20 +1,27 @@
 """Key-message accuracy gate: carried vs contradicted on real sentences.
 
 ``tests/fixtures/key_messages/pairs.jsonl`` (see its README): 416 pairs, the
-thresholds and the word lists of ``enrichment._stance`` were set on the
-``calibration`` half; the figures printed and the floors pinned here are on
-the ``heldout`` half (168 pairs whose key messages the calibration half never
-uses). Each pair goes through the real ``MessageFinder`` (encoder, stance,
-sentiment), as a one-sentence document whose brand has one key message.
+thresholds, the word lists of ``enrichment._stance`` and the coverage of
+``enrichment._coverage`` were set on the ``calibration`` half; the figures
+printed and the floors pinned here are on the ``heldout`` half (168 pairs
+whose key messages the calibration half never uses). Each pair goes through
+the real ``MessageFinder`` (encoder, stance, sentiment, coverage), as a
+one-sentence document whose brand has one key message.
 
 Measured on the held-out half (2026-12-01): before this stance detection
 (one threshold, the first word lists) carried P 0.475 R 0.560, contradicted
 P 0.647 R 0.386; with it, carried P 0.491 R 0.540, contradicted P 0.705
-R 0.544. ``FLOORS`` sit a little under these; lowering one needs a reason in
-the commit. False "carried" come mostly from hard negatives (the brand's
-topic, not the message), which cosine does not separate. Also printed: the same pairs by
-similarity alone (every match counted as carried), the baseline stance
-detection has to beat.
+R 0.544. False "carried" came mostly from hard negatives (the brand's topic,
+not the message), which cosine does not separate; with the coverage of the
+message's content words (``COVERAGE_THRESHOLD``, measured here once, after
+calibration): carried P 0.545 R 0.480 (44 calls instead of 55: 20 false
+instead of 28, 24 of the 50 carried pairs found instead of 27), contradicted
+unchanged. ``FLOORS`` sit a little under these; lowering one needs a reason
+in the commit: the carried recall floor went from 0.50 to 0.45 with the
+coverage, the 3 pairs it lost being the price of 8 fewer false "carried"
+(on the calibration half, 2 of 80 carried pairs for 15 fewer false ones).
+Also printed: the same pairs by similarity alone (every match counted as
+carried), the baseline stance detection has to beat.
 """
 
 from __future__ import annotations
@@ -29,13 +36,14 @@ import torch
 
 from crawlers import Document
 from enrichment import Brand, Enricher, MessageMatch
+from enrichment._coverage import TokenStates
 from enrichment._messages import THRESHOLD, MessageFinder, MessageRequest, SentenceEncoder
 from enrichment._sentiment import SentimentModel
 from enrichment._stance import stance
 from enrichment._types import Sentiment
 
 PAIRS = Path(__file__).resolve().parents[1] / "fixtures" / "key_messages" / "pairs.jsonl"
-FLOORS = {"carried": (0.45, 0.50), "contradicted": (0.65, 0.50)}  # (precision, recall)
+FLOORS = {"carried": (0.52, 0.45), "contradicted": (0.65, 0.50)}  # (precision, recall)
 
 
 @pytest.fixture(scope="module")
@@ -186,9 +194,9 @@ def test_key_messages_are_encoded_once(encoder: SentenceEncoder, sentiment: Sent
     encoded: list[str] = []
 
     class Recording(SentenceEncoder):
-        def encode(self, texts: Sequence[str]) -> torch.Tensor:
+        def embed(self, texts: Sequence[str]) -> tuple[torch.Tensor, list[TokenStates]]:
             encoded.extend(texts)
-            return encoder.encode(texts)
+            return encoder.embed(texts)
 
     messages = ("Acme is creating 2,000 jobs in Europe.", "Acme runs on renewable energy.")
     acme = Brand(id="acme", name="Acme", key_messages=messages)
