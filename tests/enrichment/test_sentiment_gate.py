@@ -25,9 +25,12 @@ FLOORS: dict[str, dict[str, float]] = {
 """Measured minus ~0.01 (shipped float16 model, 2026-11-22: NewsMTSC dev macro-F1
 0.7677, accuracy 0.7822; SEntFiN dev 0.8624, 0.8614), above the project's targets
 of 0.75 and 0.80. Inference is deterministic, so the margin only absorbs float
-differences across CPUs and torch versions. The best epoch was chosen on these
-same dev sets, so they flatter the model slightly; the held-out test splits
-(kept by the lead) are the unbiased measure."""
+differences across CPUs and torch versions. The trainer keeps the epoch with
+the best mean dev macro-F1; for the shipped model that was the last of its 4
+(NewsMTSC dev macro-F1 by epoch 0.705, 0.764, 0.750, 0.766; ``metrics.json``),
+the model a fixed 4-epoch schedule ends on without any selection, so the choice
+did not flatter these figures. NewsMTSC's own test splits are not in this
+project's data; its two dev sets differ: ``dev_rw`` 0.815, ``dev_mt`` 0.728."""
 
 
 @pytest.mark.slow
