@@ -18,10 +18,26 @@ Contract, in addition to ``search.Store``'s (open/close, aware times in and UTC 
 - ``due_deliveries(now, limit)`` lists pending deliveries whose ``next_attempt_at``
   is at or before ``now``, earliest first; ``next_due()`` the earliest
   ``next_attempt_at`` of any pending delivery (``None`` when none is pending).
+- ``claim_delivery(delivery_id, claimant=, now=, lease=)`` is **the claim** (a lease)
+  a sender takes before sending, so that senders sharing the store (several
+  ``clarion serve``) never send one delivery at the same time. It succeeds only
+  if the delivery is pending and due at ``now`` (``next_attempt_at <= now``) and
+  returns it as claimed: ``claimed_by = claimant``, ``claimed_until`` and
+  ``next_attempt_at`` both ``now + lease``; otherwise ``None`` (claimed by someone
+  else, already sent, rescheduled, unknown). Moving ``next_attempt_at`` is what
+  keeps a claimed delivery out of ``due_deliveries`` and what ends the lease: if
+  the claimer dies mid-send, the delivery is due again when its lease runs out and
+  the next claim takes it (at least once, never two sends at a time). The check
+  and the write are atomic: of two claims of one due delivery exactly one wins.
+  On SQLite it is one conditional ``UPDATE`` in a write transaction; on
+  Elasticsearch a write conditioned on the ``_seq_no`` / ``_primary_term`` read
+  with the delivery, a conflict meaning another claim won.
 - ``record_attempt(delivery, attempt)`` replaces the delivery (its new state,
-  attempt count and next attempt) and appends ``attempt`` to the delivery log.
-  Once it returns, both survive a restart: a delivery is pending until an attempt
-  that succeeded or dead-lettered it was recorded (at least once).
+  attempt count and next attempt) and appends ``attempt`` to the delivery log;
+  it ends any claim (the stored delivery has no ``claimed_by``/``claimed_until``,
+  whatever ``delivery`` holds). Once it returns, both survive a restart: a
+  delivery is pending until an attempt that succeeded or dead-lettered it was
+  recorded (at least once).
 - ``deliveries(subscription_id, limit)`` newest first (by ``created_at``, then id);
   ``attempts(delivery_id)`` in the order they were made.
 - ``alerts_after(after, limit)`` / ``deliveries_after(after, limit)`` page through
@@ -34,7 +50,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from search._sqlite_codec import from_us, to_us
@@ -150,9 +166,20 @@ class Delivery:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+    claimed_by: str | None = None  # the sender holding the claim (see claim_delivery)
+    claimed_until: datetime | None = None  # when that claim lapses
 
     def with_changes(self, **changes: Any) -> Delivery:
         return replace(self, **changes)
+
+    def claimed(self, claimant: str, until: datetime) -> Delivery:
+        """This delivery as ``claim_delivery`` stores it: held by ``claimant``, due
+        again (to whoever claims it next) only when the claim lapses."""
+        return replace(self, claimed_by=claimant, claimed_until=until, next_attempt_at=until)
+
+    def unclaimed(self) -> Delivery:
+        """This delivery with no claim (as ``record_attempt`` stores it)."""
+        return replace(self, claimed_by=None, claimed_until=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,8 +224,16 @@ class AlertStore(Protocol):
     async def due_deliveries(self, now: datetime, *, limit: int) -> list[Delivery]: ...
     async def next_due(self) -> datetime | None: ...
     async def get_delivery(self, delivery_id: str) -> Delivery | None: ...
+    async def claim_delivery(
+        self, delivery_id: str, *, claimant: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        """Claim a pending delivery due at ``now`` until ``now + lease``; the delivery as
+        claimed, or ``None`` when it is not claimable (see the module docstring)."""
+        ...
+
     async def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt | None) -> None:
-        """Replace ``delivery`` and append ``attempt`` (if any) to the log, together."""
+        """Replace ``delivery`` (unclaimed) and append ``attempt`` (if any) to the log,
+        together."""
         ...
 
     async def deliveries(self, subscription_id: str, *, limit: int = 50) -> list[Delivery]: ...
@@ -234,6 +269,7 @@ _TIME_FIELDS = frozenset(
         "delivered_at",
         "at",
         "notified_at",
+        "claimed_until",
     }
 )
 _TUPLE_FIELDS = frozenset({"event_types", "brand_ids", "document_ids"})

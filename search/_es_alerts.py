@@ -11,12 +11,20 @@ The outbox step (``record_alert``): one bulk request that *creates* the deliveri
 (a 409 conflict means the delivery is already stored, which is the idempotency the
 contract asks for, and is not an error) and then the alert is indexed; the alert
 is written last, so that no stored alert ever lacks its deliveries.
+
+The claim (``claim_delivery``) is optimistic concurrency control on the outbox
+document: a real-time GET reads the delivery with its ``_seq_no`` and
+``_primary_term``; if it is pending and due, it is written back claimed with
+``if_seq_no`` / ``if_primary_term``, which the cluster refuses with 409 when
+anything wrote the document since the read: another claim won (or an outcome was
+recorded), and this claim is lost. The claim is in ``body`` and in
+``next_attempt_us`` (the lease's end), so the mapping has no field for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from search._alerts_store import (
@@ -30,7 +38,7 @@ from search._alerts_store import (
 )
 from search._es_client import EsCalls, bulk_error
 from search._es_schema import create_index, mapping
-from search._sqlite_codec import to_us
+from search._sqlite_codec import from_us, to_us
 from search._store import StoreError
 
 __all__ = ["ALERT_INDICES", "ElasticsearchAlerts", "list_bodies"]
@@ -269,9 +277,38 @@ class ElasticsearchAlerts:
         raw = await self._get_body("deliveries", delivery_id)
         return None if raw is None else decode(Delivery, raw)
 
+    async def claim_delivery(
+        self, delivery_id: str, *, claimant: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        """Read, check, write back conditioned on the read (see the module docstring)."""
+        calls = await self._alert_calls()
+        index = self._index("deliveries")
+        found = await calls.call(
+            "claim delivery: get", calls.client.get, index=index, id=delivery_id, allow=(404,)
+        )
+        if not found.get("found"):
+            return None
+        delivery = decode(Delivery, str(found["_source"]["body"]))
+        if delivery.state != "pending" or delivery.next_attempt_at > now:
+            return None
+        claimed = delivery.claimed(claimant, from_us(to_us(now + lease)))
+        written = await calls.call(
+            "claim delivery: write",
+            calls.client.index,
+            index=index,
+            id=delivery_id,
+            document=self._delivery_doc(claimed),
+            if_seq_no=found["_seq_no"],
+            if_primary_term=found["_primary_term"],
+            refresh=self.refresh,
+            allow=(409,),
+        )
+        return claimed if written.get("result") == "updated" else None  # else 409: lost
+
     async def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt | None) -> None:
-        """The log entry first, then the delivery: a crash in between leaves the delivery
-        pending with one attempt logged, so it is tried again (at least once)."""
+        """The log entry first, then the delivery (unclaimed): a crash in between leaves
+        the delivery pending with one attempt logged, so it is tried again (at least once)."""
+        delivery = delivery.unclaimed()
         if attempt is not None:
             await self._index_doc(
                 "delivery-attempts",

@@ -3,13 +3,21 @@
 A mixin of ``SQLiteStore``: it runs its statements through the store's writer
 (one thread, so ``record_alert`` and ``record_attempt`` are single transactions)
 and reader pool. Contract: ``search._alerts_store``.
+
+A claim (``claim_delivery``) reads the delivery and writes it claimed in one
+``BEGIN IMMEDIATE`` transaction, so it holds the database's write lock from the
+read on: another process's claim waits for it (up to the busy timeout) and then
+reads the claimed row. The write is still one ``UPDATE`` conditioned on the row
+being pending and due, its row count telling whether the claim won. The claim
+lives in the row's JSON and in ``next_attempt_us`` (the lease's end), so it needs
+no column of its own and the ``deliveries_due`` index keeps serving the worker.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from search._alerts_store import (
@@ -21,7 +29,7 @@ from search._alerts_store import (
     decode,
     encode,
 )
-from search._sqlite_codec import to_us
+from search._sqlite_codec import from_us, to_us
 from search._sqlite_conn import transaction
 from search._store import StoreError
 
@@ -196,8 +204,33 @@ class SQLiteAlerts:
         raw = await self._get_row("deliveries", delivery_id)
         return None if raw is None else decode(Delivery, raw)
 
+    async def claim_delivery(
+        self, delivery_id: str, *, claimant: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        now_us = to_us(now)
+        until = from_us(to_us(now + lease))  # in UTC, as read back
+
+        def claim(c: sqlite3.Connection) -> Delivery | None:
+            with transaction(c):
+                row = c.execute(
+                    "SELECT json FROM deliveries WHERE id = ? AND state = 'pending'"
+                    " AND next_attempt_us <= ?",
+                    (delivery_id, now_us),
+                ).fetchone()
+                if row is None:
+                    return None
+                claimed = decode(Delivery, str(row[0])).claimed(claimant, until)
+                won = c.execute(
+                    "UPDATE deliveries SET next_attempt_us = ?, json = ?"
+                    " WHERE id = ? AND state = 'pending' AND next_attempt_us <= ?",
+                    (to_us(claimed.next_attempt_at), encode(claimed), delivery_id, now_us),
+                ).rowcount
+                return claimed if won == 1 else None
+
+        return await self._write(claim)
+
     async def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt | None) -> None:
-        row = _delivery_row(delivery)
+        row = _delivery_row(delivery.unclaimed())
         log = (
             None
             if attempt is None

@@ -5,8 +5,9 @@ Deliveries are written to the store's outbox by the step that decides an alert
 them. So a delivery survives a crash or a restart at any point: it stays
 ``pending`` until an attempt that succeeded (2xx) or was the last allowed is
 recorded. A crash after the receiver answered 2xx and before the store recorded
-it sends the event again on restart: receivers drop repeats by ``Clarion-Event-Id``
-(at least once, exactly once after de-duplication).
+it sends the event again once the crashed sender's claim lapses (below): receivers
+drop repeats by ``Clarion-Event-Id`` (at least once, exactly once after
+de-duplication).
 
 Each POST carries::
 
@@ -22,17 +23,25 @@ A 2xx answer is success; anything else is a failed attempt: another status
 updated by its owner), a timeout (``CLARION_WEBHOOK_TIMEOUT``), a refused
 connection or an address the SSRF guard blocks. A failed delivery is retried
 after ``retry_delay`` and dead-lettered (state ``dead``) after
-``CLARION_WEBHOOK_MAX_ATTEMPTS``; ``replay`` makes any delivery pending again.
+``CLARION_WEBHOOK_MAX_ATTEMPTS``; ``replay`` makes any delivery pending again
+(but one being sent).
 
 ``wake()`` is called when the outbox gains a delivery, so a new event is sent
 at once rather than at the next look.
 
-One process sends each delivery once per attempt: a delivery is skipped by a look
-at the outbox while its send is in flight, and also when its send finished after
-that look began. Such a look may have read the outbox before the outcome was
-stored (a reader's snapshot taken just before the commit, an index not yet
-refreshed), so it still sees the delivery pending; the next look, which begins
-after the outcome was stored, sees it as it is.
+Senders sharing one store (several ``clarion serve`` on one Elasticsearch, or two
+processes on one SQLite file) never send a delivery at the same time: before a
+send, the worker claims the delivery in the store (``AlertStore.claim_delivery``,
+atomic: of two claims exactly one wins) for a lease of ``CLARION_WEBHOOK_TIMEOUT``
+× 2 + ``LEASE_MARGIN``, the longest one attempt can hold it. A look at the outbox
+only proposes deliveries; the ones it read stale (already sent, rescheduled, or
+claimed elsewhere since) lose their claim and are skipped. The claimer records the
+outcome, which ends the claim. A claim moves the delivery's next attempt to the
+lease's end: if the process dies mid-send, the delivery is due again once the
+lease runs out and another process (or this one, restarted) claims and sends it —
+at least once, never twice at a time. The lease is compared with each process's
+own clock, so processes on several hosts need clocks in step (NTP) to well within
+``LEASE_MARGIN``.
 """
 
 from __future__ import annotations
@@ -41,7 +50,9 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import os
 import random
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -72,6 +83,14 @@ IDLE_LOOK = 5.0
 # After a store failure the worker waits this long before looking again: long
 # enough not to hammer a store that is down, short enough to resume quickly.
 STORE_RETRY = 2.0
+# A POST ends by this many times CLARION_WEBHOOK_TIMEOUT at the latest: httpx's
+# timeout bounds each phase (connect, each read), so a receiver that drips its
+# answer byte by byte could otherwise outlast any lease.
+SEND_DEADLINE_FACTOR = 2.0
+# Seconds a claim outlasts the longest POST: the store calls around it (reading
+# the subscription, recording the outcome) take milliseconds, a busy store a few
+# seconds; a minute also covers clocks of several hosts a little apart.
+LEASE_MARGIN = 60.0
 # Characters of an error message kept in the delivery's last_error.
 ERROR_CHARS = 300
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -153,7 +172,9 @@ class DeliveryWorker:
         self._rand = rand
         self._wake = asyncio.Event()
         self._in_flight: set[str] = set()
-        self._settled: set[str] = set()  # sends finished since the current look began
+        self._lease = timedelta(seconds=timeout * SEND_DEADLINE_FACTOR + LEASE_MARGIN)
+        self.claimant = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """Who this worker's claims name (``Delivery.claimed_by``): host, process, worker."""
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self.stats = DeliveryStats()
 
@@ -165,11 +186,9 @@ class DeliveryWorker:
         async with asyncio.TaskGroup() as group:
             while True:
                 self._wake.clear()
-                self._settled.clear()
                 try:
                     due = await self._store.due_deliveries(self._clock(), limit=BATCH)
-                    busy = self._in_flight | self._settled  # may read as pending: skip
-                    fresh = [d for d in due if d.id not in busy]
+                    fresh = [d for d in due if d.id not in self._in_flight]
                     for delivery in fresh:
                         await self._slots.acquire()  # backpressure: CONCURRENCY at once
                         self._in_flight.add(delivery.id)
@@ -191,25 +210,31 @@ class DeliveryWorker:
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_LOOK)
 
     async def _send(self, delivery: Delivery) -> None:
+        """Claim ``delivery`` and, if the claim is won, send it (see the module doc)."""
         try:
-            await self.attempt(delivery)
-        except Exception as exc:  # the delivery stays pending and is tried again
+            claimed = await self._store.claim_delivery(
+                delivery.id, claimant=self.claimant, now=self._clock(), lease=self._lease
+            )
+            if claimed is not None:
+                await self.attempt(claimed)
+        except Exception as exc:  # stays pending; tried again (when a claim taken lapses)
             self.stats.errors_by_class[type(exc).__name__] = (
                 self.stats.errors_by_class.get(type(exc).__name__, 0) + 1
             )
-            if isinstance(exc, StoreError):  # recording the attempt failed
-                log.warning("recording delivery %s failed: %s", delivery.id, exc)
+            if isinstance(exc, StoreError):  # claiming or recording the attempt failed
+                log.warning("claiming or recording delivery %s failed: %s", delivery.id, exc)
             else:
                 log.exception("delivery %s failed unexpectedly", delivery.id)
             await asyncio.sleep(STORE_RETRY)  # no hot loop on a persistent failure
         finally:
             self._in_flight.discard(delivery.id)
-            self._settled.add(delivery.id)
             self._slots.release()
             self._wake.set()
 
     async def attempt(self, delivery: Delivery) -> Delivery:
-        """POST ``delivery`` once and record the outcome; returns the delivery as recorded."""
+        """POST ``delivery`` once and record the outcome (which ends a claim); returns the
+        delivery as recorded. The caller holds the claim (``_send``) or is the only sender."""
+        delivery = delivery.unclaimed()  # as every outcome is recorded: the claim ends
         subscription = await self._store.get_webhook(delivery.subscription_id)
         now = self._clock()
         if subscription is None:
@@ -236,14 +261,16 @@ class DeliveryWorker:
         status: int | None = None
         error: str | None = None
         started = time.perf_counter()
+        deadline = asyncio.timeout(self._timeout * SEND_DEADLINE_FACTOR)
         try:
-            response = await self._client.post(
-                subscription.url,
-                content=body,
-                headers=headers,
-                timeout=self._timeout,
-                follow_redirects=False,
-            )
+            async with deadline:
+                response = await self._client.post(
+                    subscription.url,
+                    content=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                )
             status = response.status_code
             if response.is_redirect:
                 error = f"redirect to {response.headers.get('location', '?')[:200]}"
@@ -251,7 +278,8 @@ class DeliveryWorker:
             error = type(exc).__name__
             log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
         except (CrawlError, OSError) as exc:  # the SSRF guard's refusal, an OS-level failure
-            error = type(exc).__name__
+            # ... or the deadline (TimeoutError, an OSError), apart from httpx's timeouts
+            error = "SendDeadlineExceeded" if deadline.expired() else type(exc).__name__
             log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
         latency_ms = (time.perf_counter() - started) * 1000
         attempts = delivery.attempts + 1
@@ -307,8 +335,12 @@ class DeliveryWorker:
 
     async def replay(self, delivery: Delivery) -> Delivery:
         """Make ``delivery`` pending again, due now, with a fresh attempt budget (its log
-        stays); it is sent with the same event id and bytes."""
-        again = delivery.with_changes(
+        stays); it is sent with the same event id and bytes. A delivery under a live claim
+        is being sent right now and is returned as it is: replaying it would end the claim
+        and let a second sender start beside the first."""
+        if delivery.claimed_until is not None and delivery.claimed_until > self._clock():
+            return delivery
+        again = delivery.unclaimed().with_changes(
             state="pending", attempts=0, next_attempt_at=self._clock(), last_error=None
         )
         await self._store.record_attempt(again, None)

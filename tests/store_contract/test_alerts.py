@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -218,3 +219,84 @@ async def test_the_outbox_survives_reopening(make_store: StoreFactory) -> None:
 
 def _fields(hook: WebhookSubscription) -> dict[str, object]:
     return {name: getattr(hook, name) for name in hook.__dataclass_fields__}
+
+
+# --- claims: one sender at a time per delivery -----------------------------------------
+
+LEASE = timedelta(seconds=30)
+
+
+async def test_of_two_claims_of_one_due_delivery_exactly_one_wins(
+    make_store: StoreFactory,
+) -> None:
+    """Two stores on one storage (two processes), claiming every delivery at once."""
+    stores = [alert_store(make_store()) for _ in range(2)]
+    for opened in stores:
+        await opened.open()  # type: ignore[attr-defined]
+    try:
+        ids = [f"d{i}" for i in range(8)]
+        await stores[0].record_alert(_alert(), [_delivery(i) for i in ids])
+        for delivery_id in ids:
+            won = await asyncio.gather(
+                *(
+                    s.claim_delivery(delivery_id, claimant=f"p{n}", now=T0, lease=LEASE)
+                    for n, s in enumerate(stores)
+                )
+            )
+            (winner,) = [claim for claim in won if claim is not None]
+            assert winner.claimed_by in {"p0", "p1"} and winner.claimed_until == T0 + LEASE
+            assert await stores[1].get_delivery(delivery_id) == winner
+        assert await stores[0].claim_delivery("d0", claimant="p2", now=T0, lease=LEASE) is None
+        assert await stores[0].due_deliveries(T0 + timedelta(seconds=29), limit=10) == []
+        assert await stores[0].next_due() == T0 + LEASE
+    finally:
+        for opened in stores:
+            await opened.close()  # type: ignore[attr-defined]
+
+
+async def test_an_expired_claim_can_be_claimed_again(alerts: AlertStore) -> None:
+    await alerts.record_alert(_alert(), [_delivery("d1")])
+    first = await alerts.claim_delivery("d1", claimant="dead", now=T0, lease=LEASE)
+    assert first is not None and first.next_attempt_at == T0 + LEASE
+    assert await alerts.claim_delivery("d1", claimant="b", now=T0 + LEASE / 2, lease=LEASE) is None
+    later = T0 + LEASE  # the claimer died: its lease ran out, the delivery is due again
+    assert [d.id for d in await alerts.due_deliveries(later, limit=10)] == ["d1"]
+    again = await alerts.claim_delivery("d1", claimant="b", now=later, lease=LEASE)
+    assert again == _delivery("d1").with_changes(
+        claimed_by="b", claimed_until=later + LEASE, next_attempt_at=later + LEASE
+    )
+
+
+async def test_only_a_pending_due_delivery_can_be_claimed(alerts: AlertStore) -> None:
+    await alerts.record_alert(
+        _alert(), [_delivery("soon", due=T0 + timedelta(minutes=1)), _delivery("sent")]
+    )
+    await alerts.record_attempt(_delivery("sent").with_changes(state="delivered"), None)
+    paris = timezone(timedelta(hours=1))
+    for delivery_id in ("soon", "sent", "unknown"):
+        claim = await alerts.claim_delivery(
+            delivery_id, claimant="a", now=T0.astimezone(paris), lease=LEASE
+        )
+        assert claim is None
+    assert await alerts.get_delivery("soon") == _delivery("soon", due=T0 + timedelta(minutes=1))
+
+
+async def test_recording_the_attempt_ends_the_claim(alerts: AlertStore) -> None:
+    await alerts.record_alert(_alert(), [_delivery("d1")])
+    claimed = await alerts.claim_delivery("d1", claimant="a", now=T0, lease=LEASE)
+    assert claimed is not None
+    retry_at = T0 + timedelta(seconds=5)  # before the lease would have run out
+    attempt = DeliveryAttempt(
+        id="x1",
+        delivery_id="d1",
+        subscription_id="h1",
+        attempt=1,
+        at=T0,
+        status_code=503,
+        error=None,
+        latency_ms=1.0,
+    )
+    await alerts.record_attempt(claimed.with_changes(attempts=1, next_attempt_at=retry_at), attempt)
+    recorded = await alerts.get_delivery("d1")
+    assert recorded == _delivery("d1").with_changes(attempts=1, next_attempt_at=retry_at)
+    assert await alerts.claim_delivery("d1", claimant="b", now=retry_at, lease=LEASE) is not None
