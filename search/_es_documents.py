@@ -16,13 +16,16 @@ A mixin of ``ElasticsearchStore``; where documents and mentions are stored
   in the ``url-aliases`` configuration index.
 - **Reading**: ids are looked up ``_IDS_CHUNK`` at a time with ``ids``
   queries over every month; ``stored_versions`` follows the URL aliases.
+- **Refreshing engagement counts** (``update_engagement``): each changed document
+  is indexed whole with its new ``extra``, conditionally on the version read
+  (``if_seq_no``), in one bulk; its mentions are not touched.
 - **Copying out and retention**: ``documents_after`` and ``delete_before`` are
   in ``search._es_maintenance``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +33,8 @@ from crawlers import Document
 from enrichment import Mention, Syndication
 from search import _es_codec as esc
 from search import _sqlite_codec as codec
-from search._es_client import EsCalls, VersionConflict
+from search._engagement import checked_counts, with_engagement
+from search._es_client import EsCalls, VersionConflict, bulk_error
 from search._es_maintenance import delete_before, documents_after, stray_mentions
 from search._es_queries import MAX_PAGE_SIZE
 from search._store import SaveOutcome, StoredVersion, StoreError, TemporaryStoreError
@@ -264,6 +268,80 @@ class ElasticsearchDocuments:
         hits = page["hits"]["hits"]
         return esc.document_from_source(hits[0]["_source"]) if hits else None
 
+    async def get_documents(self, ids: Sequence[str]) -> dict[str, Document]:
+        """One search per ``_IDS_CHUNK`` ids over every month (see ``search.Store``)."""
+        calls = self._opened()
+        found: dict[str, Document] = {}
+        for hit in await self._hits(calls, "get_documents", list(dict.fromkeys(ids))):
+            found[str(hit["_id"])] = esc.document_from_source(hit["_source"])
+        return found
+
+    async def update_engagement(self, counts: Mapping[str, Mapping[str, int]]) -> int:
+        """Read the documents, then one bulk writing back those whose counts changed
+        (see ``search.Store``).
+
+        No scripted or merging partial update: a merge cannot remove a count. Each
+        changed document is indexed whole, with its new ``extra``, on the condition
+        that it is still the version read (``if_seq_no``), so a ``save_document``
+        in between is never undone: the documents that lost such a race are read
+        and written again, up to ``_SAVE_ATTEMPTS`` rounds. Mentions are not touched.
+        """
+        calls = self._opened()
+        wanted = checked_counts(counts)
+        changed = 0
+        pending = sorted(wanted)
+        for _ in range(_SAVE_ATTEMPTS):
+            operations: list[dict[str, Any]] = []
+            for hit in await self._hits(calls, "update_engagement: read", pending):
+                source = hit["_source"]
+                extra = source.get("extra") or {}
+                new = with_engagement(extra, wanted[str(hit["_id"])])
+                if new == extra:
+                    continue
+                target = {
+                    "_index": hit["_index"],
+                    "_id": hit["_id"],
+                    "if_seq_no": hit["_seq_no"],
+                    "if_primary_term": hit["_primary_term"],
+                }
+                operations += [{"index": target}, {**source, "extra": new}]
+            if not operations:
+                return changed
+            body = await calls.call(
+                "update_engagement",
+                calls.client.bulk,
+                operations=operations,
+                refresh=self.refresh,
+            )
+            items: list[dict[str, Any]] = body.get("items", [])
+            results = [result for item in items for result in item.values()]
+            lost = sorted(str(r["_id"]) for r in results if r.get("status") == 409)
+            failed = [i for i, r in zip(items, results, strict=True) if _failed(r)]
+            if failed:
+                raise bulk_error("update_engagement", failed)
+            changed += len(results) - len(lost)
+            pending = lost
+        raise TemporaryStoreError(
+            f"update_engagement: lost {_SAVE_ATTEMPTS} concurrent-write races"
+        )
+
+    async def _hits(self, calls: EsCalls, action: str, ids: list[str]) -> list[dict[str, Any]]:
+        """The stored documents of ``ids`` as search hits, with ``_seq_no`` and
+        ``_primary_term``: one search per ``_IDS_CHUNK`` ids over every month."""
+        hits: list[dict[str, Any]] = []
+        for i in range(0, len(ids), _IDS_CHUNK):
+            chunk = ids[i : i + _IDS_CHUNK]
+            page = await calls.call(
+                action,
+                calls.client.search,
+                index=esc.index_pattern(self.prefix, "documents"),
+                query={"ids": {"values": chunk}},
+                seq_no_primary_term=True,
+                size=len(chunk),
+            )
+            hits.extend(page["hits"]["hits"])
+        return hits
+
     async def count_documents(self) -> int:
         calls = self._opened()
         body = await calls.call(
@@ -290,6 +368,12 @@ class ElasticsearchDocuments:
         """
         codec.to_us(cutoff)  # naive instants raise StoreError before anything is deleted
         return await delete_before(self._opened(), self.prefix, cutoff)
+
+
+def _failed(result: dict[str, Any]) -> bool:
+    """A bulk item that failed otherwise than by losing a race (409, retried)."""
+    status = int(result.get("status", 500))
+    return status >= 300 and status != 409
 
 
 def _same_version(stored: dict[str, Any], document: Document) -> bool:

@@ -4,8 +4,10 @@ A mixin of ``SQLiteStore``: it runs its statements through the store's writer
 and reader pool (``search._sqlite_threads``). A save is one transaction on the
 writer: the URL alias, the document and its full-text row (``documents_fts``),
 its mentions, its syndication (``search._sqlite_syndication``) and the change
-of the rollups (``search._sqlite_rollup``'s ``Tracked``). Retention deletes in
-chunks of documents (``search._sqlite_maintenance``), so writes interleave.
+of the rollups (``search._sqlite_rollup``'s ``Tracked``). ``update_engagement``
+rewrites only the ``extra`` column of the rows whose counts changed, in one
+transaction. Retention deletes in chunks of documents
+(``search._sqlite_maintenance``), so writes interleave.
 Contract: ``search.Store``.
 """
 
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from crawlers import Document
 from enrichment import Mention, Syndication
 from search import _sqlite_codec as codec
+from search._engagement import checked_counts, with_engagement
 from search._fts import index_text
 from search._sqlite_conn import transaction
 from search._sqlite_maintenance import delete_chunk_before, documents_after
@@ -174,6 +177,49 @@ class SQLiteDocuments:
             return None if row is None else codec.document_from_row(row)
 
         return await self._read(get)
+
+    async def get_documents(self, ids: Sequence[str]) -> dict[str, Document]:
+        """One query for every id (see ``search.Store``)."""
+        if not ids:
+            return {}
+        payload = json.dumps(list(dict.fromkeys(ids)))
+
+        def get(c: sqlite3.Connection) -> dict[str, Document]:
+            rows = c.execute(
+                f"SELECT {codec.DOCUMENT_COLUMNS} FROM documents"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (payload,),
+            ).fetchall()
+            return {row["id"]: codec.document_from_row(row) for row in rows}
+
+        return await self._read(get)
+
+    async def update_engagement(self, counts: Mapping[str, Mapping[str, int]]) -> int:
+        """One write transaction: read each document's ``extra``, write back those whose
+        counts changed (see ``search.Store``); the full-text row, mentions and rollups
+        are not touched."""
+        wanted = checked_counts(counts)
+        if not wanted:
+            return 0
+        payload = json.dumps(list(wanted))
+
+        def update(c: sqlite3.Connection) -> int:
+            with transaction(c):
+                rows = c.execute(
+                    "SELECT pk, id, extra FROM documents"
+                    " WHERE id IN (SELECT value FROM json_each(?))",
+                    (payload,),
+                ).fetchall()
+                changed: list[tuple[str, int]] = []
+                for pk, doc_id, stored in rows:
+                    extra = json.loads(stored)
+                    new = with_engagement(extra, wanted[doc_id])
+                    if new != extra:
+                        changed.append((json.dumps(new, ensure_ascii=False, sort_keys=True), pk))
+                c.executemany("UPDATE documents SET extra = ? WHERE pk = ?", changed)
+                return len(changed)
+
+        return await self._write(update)
 
     async def count_documents(self) -> int:
         def count(c: sqlite3.Connection) -> int:

@@ -26,7 +26,7 @@ Contract, for every implementation (the suite in ``tests/store_contract`` checks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, get_args
@@ -286,6 +286,21 @@ class Store(Protocol):
         ...
 
     async def get_document(self, document_id: str) -> Document | None: ...
+    async def get_documents(self, ids: Sequence[str]) -> dict[str, Document]:
+        """The stored documents among ``ids`` (document ids, not aliases), by id; ids
+        not stored are absent. One round trip per backend batch, however many ids."""
+        ...
+
+    async def update_engagement(self, counts: Mapping[str, Mapping[str, int]]) -> int:
+        """Replace the engagement counts of stored documents in place: for each document
+        id in ``counts``, its ``extra`` entries ``engagement.<name>`` become exactly
+        ``counts[id]`` (names missing there are removed); nothing else changes (not
+        the other ``extra`` entries, the mentions or their rollups, the version
+        ``save_document`` compares). Ids not stored are ignored; idempotent; the
+        number of documents whose counts changed. A negative count raises
+        ``StoreError`` before anything is written."""
+        ...
+
     async def count_documents(self) -> int: ...
     async def documents_after(
         self, after: str | None, *, limit: int

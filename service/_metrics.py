@@ -48,6 +48,11 @@ class _PipelineCollector(Collector):
             ("polls_not_modified", stats.polls_not_modified, "Polls answered 304."),
             ("poll_errors", stats.poll_errors, "Polls that failed."),
             ("entries_new", stats.entries_new, "New entries found by polls."),
+            (
+                "engagement_refreshed",
+                stats.engagement_refreshed,
+                "Stored social posts whose engagement counts a poll refreshed in place.",
+            ),
             ("pages_fetched", stats.pages_fetched, "Article pages fetched."),
             ("page_errors", stats.page_errors, "Article pages that could not be fetched."),
             ("extract_empty", stats.extract_empty, "Pages with no article text."),

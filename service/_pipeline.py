@@ -20,8 +20,9 @@ the stored copy (``service._documents.is_update``): the store answers for a whol
 poll in one ``stored_versions`` call, by entry URL or by the alias a canonical URL
 left. Social sources (``kind="social"``) are polled by their adapter and their
 posts stored as they came, without a page fetch; their cursor is saved like the
-validators. With several crawler processes on one store, each polls only the
-sources its ``Shard`` owns.
+validators; a stored post is an update when edited, else its engagement counts are
+refreshed in place, with no enrichment (``service._social.refresh_posts``). With
+several crawler processes on one store, each polls only the sources its ``Shard`` owns.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from service._feed_state import update_feed_state
 from service._logging import source_context
 from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_stage
 from service._pipeline_store import ENRICH_BATCH, SAVE_QUEUE, BatchStorer, StoredListener
-from service._social import SocialPoll, poll_social_source
+from service._social import SocialPoll, poll_social_source, refresh_posts
 
 log = logging.getLogger("clarion.pipeline")
 
@@ -250,6 +251,8 @@ class IngestPipeline:
         stored = await self._store.stored_versions(sorted(candidates))
         fresh = {i for i in candidates if i not in stored}
         updated = {i for i in candidates - fresh if is_update(urls[i], stored[i])}
+        if social is not None:  # edited posts are updates; others' counts are refreshed
+            updated |= await refresh_posts(self._store, social, stored.keys() - updated, self.stats)
         cursor = social.cursor if social is not None else None
         poll = Poll(source=source, result=result, pending=len(fresh | updated), cursor=cursor)
         self.stats.entries_new += len(fresh)

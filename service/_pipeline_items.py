@@ -34,6 +34,7 @@ class PipelineStats:
     poll_errors: int = 0
     entries_new: int = 0
     entries_updated: int = 0  # stored entries the feed dates later: fetched again
+    engagement_refreshed: int = 0  # stored social posts whose counts were refreshed
     pages_fetched: int = 0
     page_errors: int = 0
     extract_empty: int = 0

@@ -5,14 +5,27 @@ The pipeline treats a social poll as a feed poll whose entries carry their text:
 values, the HTTP validators), the posts themselves by entry URL (stored with
 ``SocialPost.to_document``, no page fetch) and the adapter cursor to save in
 ``FeedState.cursor`` once every post is stored.
+
+A post already stored comes back with counts that moved (every adapter returns a
+recent window of posts already seen on each poll, see ``crawlers.social``): ``refresh_posts``
+reads the stored copies of a poll's stored posts in one ``Store.get_documents``
+call and compares. Same title and text, other counts: the counts are written in
+place (``Store.update_engagement``), with no fetch, no enrichment (no model call)
+and no new entry; mentions and rollups stay as they are. Another title or text (an
+edited post): an update, which goes through enrichment and ``save_document`` like a
+re-dated feed entry. Same text, same counts: skipped, as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 
-from crawlers import CrawlError, FeedState, Fetcher, PollResult, Source
+from crawlers import CrawlError, FeedState, Fetcher, PollResult, Source, document_id
 from crawlers.social import SocialPost, SocialState, poll_social, source_spec
+from search import Store
+from service._amplify import engagement_of
+from service._pipeline_items import PipelineStats
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,3 +67,25 @@ async def poll_social_source(
         final_url=source.url,
     )
     return SocialPoll(result=result, posts=posts, cursor=polled.cursor)
+
+
+async def refresh_posts(
+    store: Store, social: SocialPoll, stored: Set[str], stats: PipelineStats
+) -> set[str]:
+    """The ids among ``stored`` (entry ids of this poll's posts already stored, not
+    already updates) of posts edited since: updates for the pipeline to queue. The
+    others whose counts moved get them refreshed in place, counted in
+    ``stats.engagement_refreshed`` (see the module docstring)."""
+    posts = {document_id(url): post for url, post in social.posts.items()}
+    documents = await store.get_documents(sorted(i for i in stored if i in posts))
+    edited: set[str] = set()
+    counts: dict[str, dict[str, int]] = {}
+    for doc_id, document in documents.items():
+        post = posts[doc_id]
+        if (document.title, document.text) != (post.title, post.text):
+            edited.add(doc_id)
+        elif engagement_of(document.extra) != post.engagement:
+            counts[doc_id] = post.engagement
+    if counts:
+        stats.engagement_refreshed += await store.update_engagement(counts)
+    return edited

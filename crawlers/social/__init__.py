@@ -12,6 +12,12 @@ shared ``Fetcher`` (politeness, retries, ``Retry-After``, size caps).
 - Hacker News (``HackerNewsSpec``): the Algolia ``search_by_date`` API.
 - YouTube (``YouTubeSpec``): a channel's Atom feed with views and ratings.
 
+Every poll after the first also returns a recent window of posts already returned,
+with their current counts (the newest page; for Mastodon and Hacker News, whose
+servers filter by the cursor, one more request), so that the pipeline can refresh
+stored counts; the cursor still says how far the source was read, and telling new
+posts from stored ones is the pipeline's job.
+
 ``social_spec(platform, target)`` builds a spec from a user's words (``source_spec``
 from a ``kind="social"`` ``Source``, at its base URL; ``default_base_url`` names the
 platform's) and ``poll_social`` polls any spec; that is what the pipeline wires.

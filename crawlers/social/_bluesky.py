@@ -8,8 +8,11 @@
   being the last segment of its ``at://`` URI.
 - Incremental polling: the cursor is a ``Watermark`` of the newest time seen (a
   repost's time in an author feed is when it was reposted). The next poll reads
-  pages until it reaches posts it has seen, at most ``MAX_PAGES``; searchPosts is
-  also given ``since`` so the server does the cutting.
+  pages until it reaches posts it has seen, at most ``MAX_PAGES``, and returns
+  every post of those pages, seen ones included: the first page is the recent
+  window whose counts the pipeline refreshes (it tells new posts from stored ones
+  itself). So searchPosts is not given ``since``: its first page is the newest
+  posts, and its URL the same on every poll, which makes the conditional GET useful.
 - The public AppView allows 3000 requests per 5 minutes per IP; beyond, a 429 with
   ``RateLimit-Reset``.
 """
@@ -27,6 +30,7 @@ from crawlers.social._common import (
     expect_object,
     load_json,
     mapping,
+    merge_posts,
     parse_iso,
     string,
     with_query,
@@ -89,14 +93,13 @@ class BlueskyPage:
     next_cursor: str | None
 
 
-def bluesky_url(spec: BlueskySpec, *, cursor: str | None = None, since: str | None = None) -> str:
+def bluesky_url(spec: BlueskySpec, *, cursor: str | None = None) -> str:
     base = spec.base_url.rstrip("/")
     if spec.query is not None:
         return with_query(
             f"{base}/xrpc/app.bsky.feed.searchPosts",
-            {"q": spec.query, "sort": "latest", "limit": spec.limit, "since": since,
-             "cursor": cursor},
-        )  # fmt: skip
+            {"q": spec.query, "sort": "latest", "limit": spec.limit, "cursor": cursor},
+        )
     return with_query(
         f"{base}/xrpc/app.bsky.feed.getAuthorFeed",
         {"actor": spec.actor, "limit": spec.limit, "cursor": cursor},
@@ -153,21 +156,21 @@ def post_web_url(at_uri: str, handle: str, did: str) -> str | None:
 async def poll_bluesky(
     fetcher: Fetcher, spec: BlueskySpec, state: SocialState | None
 ) -> SocialPollResult:
-    """One poll: the newest page on a first poll, every post newer than the cursor after.
+    """One poll: the newest page on a first poll; after, the pages down to the first
+    that holds a post already seen, every post of them returned (see the module docstring).
 
     Raises ``FetchError`` subclasses and ``FeedParseError``.
     """
     state = state or SocialState()
     mark = Watermark.load(state.cursor)
-    since = mark.time.isoformat().replace("+00:00", "Z") if mark else None
     parse = parse_search_posts if spec.query is not None else parse_author_feed
-    fresh: list[tuple[datetime | None, SocialPost]] = []
+    read: list[tuple[datetime | None, SocialPost]] = []
     etag, last_modified = state.etag, state.last_modified
     page_cursor: str | None = None
     pages = 0
     while pages < MAX_PAGES:
         first = pages == 0
-        url = bluesky_url(spec, cursor=page_cursor, since=since)
+        url = bluesky_url(spec, cursor=page_cursor)
         result = await get_page(fetcher, url, state, first=first)
         pages += 1
         if result.not_modified:
@@ -175,19 +178,16 @@ async def poll_bluesky(
         if first:
             etag, last_modified = result.etag, result.last_modified
         page = parse(result.content, url=result.url)
-        new = [(t, p) for t, p in page.posts if mark is None or mark.is_new(t, p.post_id)]
-        fresh.extend(new)
+        read.extend(page.posts)
+        seen = mark is not None and any(not mark.is_new(t, p.post_id) for t, p in page.posts)
         page_cursor = page.next_cursor
-        if mark is None or len(new) < len(page.posts) or not page.posts or not page_cursor:
+        if mark is None or seen or not page.posts or not page_cursor:
             break  # a first poll reads one page; a page with seen posts reaches the mark
-    unique: dict[str, SocialPost] = {}
-    for _, post in fresh:
-        unique.setdefault(post.post_id, post)
     return SocialPollResult(
-        posts=list(unique.values()),
+        posts=merge_posts(p for _, p in read),
         etag=etag,
         last_modified=last_modified,
-        cursor=advance_cursor(state.cursor, ((t, p.post_id) for t, p in fresh)),
+        cursor=advance_cursor(state.cursor, ((t, p.post_id) for t, p in read)),
         pages=pages,
     )
 

@@ -1,4 +1,5 @@
-"""Pure helpers the social adapters share: JSON bodies, times, counts, Link headers, watermarks.
+"""Pure helpers the social adapters share: JSON bodies, times, counts, Link headers,
+watermarks, window cursors, merging posts.
 
 Nothing here does I/O. Every function that reads a response raises only
 ``FeedParseError`` (with the URL) for a body it cannot use.
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from crawlers import FeedParseError
+from crawlers.social._post import SocialPost
 
 _ZULU = re.compile(r"[zZ]$")
 # One element of an RFC 8288 Link header: <uri>; rel="name" (quotes optional).
@@ -166,3 +168,42 @@ def advance_cursor(cursor: str | None, seen: Iterable[tuple[datetime | None, str
     old = Watermark.load(cursor)
     new = old.advance(pairs) if old is not None else Watermark.first(pairs)
     return new.dump() if new is not None else cursor
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCursor:
+    """An adapter cursor saved with the HTTP validators of the poll's recent-window request.
+
+    Adapters whose server filters by the cursor (Mastodon's ``min_id``, Algolia's
+    ``numericFilters``) also ask for their newest page, unfiltered, on every poll, so
+    that the counts of posts already returned can be refreshed. ``SocialState``'s own
+    validators belong to the filtered request; this window's travel in the cursor:
+    ``<cursor>\\t<etag>\\t<last-modified>`` (neither an ETag nor an HTTP date holds a tab).
+    A cursor without a tab (saved before, or by a poll that got no validators) has none.
+    """
+
+    cursor: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def dump(self) -> str | None:
+        if self.cursor is None or (self.etag is None and self.last_modified is None):
+            return self.cursor  # validators without a cursor: the next poll is a first one
+        return "\t".join([self.cursor or "", self.etag or "", self.last_modified or ""])
+
+    @classmethod
+    def load(cls, saved: str | None) -> WindowCursor:
+        cursor, tab, validators = (saved or "").partition("\t")
+        etag, _, last_modified = validators.partition("\t")
+        if not tab:
+            return cls(saved or None)
+        return cls(cursor or None, etag or None, last_modified or None)
+
+
+def merge_posts(*groups: Iterable[SocialPost]) -> list[SocialPost]:
+    """The posts of ``groups`` in order, each post (by URL) once: its first occurrence."""
+    unique: dict[str, SocialPost] = {}
+    for group in groups:
+        for post in group:
+            unique.setdefault(post.url, post)
+    return list(unique.values())

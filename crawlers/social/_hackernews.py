@@ -9,22 +9,31 @@
 - Incremental polling: the cursor is a ``Watermark`` on ``created_at_i``; the next
   poll asks for ``numericFilters=created_at_i>=<time>`` and pages until the hits run
   out, at most ``MAX_PAGES``.
+- The recent window: the filter never returns a hit older than the cursor again, so
+  a poll with a cursor also asks for the newest page (no ``numericFilters``,
+  ``limit`` hits) and returns its hits too, merged with the new ones (each once, by
+  URL): the pipeline refreshes the points and comment counts of those it has
+  stored. That request is conditional on its own validators, saved in the cursor
+  (``WindowCursor``); the filtered one keeps the source's. The watermark moves over
+  the window's hits only when the window reaches back to hits already read.
 - Algolia's HN API allows 10,000 requests an hour per IP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crawlers import FeedParseError, Fetcher, html_to_text
 from crawlers.social._common import (
     Watermark,
+    WindowCursor,
     advance_cursor,
     count,
     counts,
     expect_object,
     from_epoch,
     load_json,
+    merge_posts,
     string,
     with_query,
 )
@@ -97,12 +106,46 @@ def parse_hackernews(content: bytes, *, url: str) -> HackerNewsPage:
 async def poll_hackernews(
     fetcher: Fetcher, spec: HackerNewsSpec, state: SocialState | None
 ) -> SocialPollResult:
-    """One poll: the newest page on a first poll, every newer hit after that.
+    """One poll: the newest page on a first poll; after, every newer hit and the recent
+    window (see the module docstring).
 
     Raises ``FetchError`` subclasses and ``FeedParseError``.
     """
     state = state or SocialState()
-    mark = Watermark.load(state.cursor)
+    saved = WindowCursor.load(state.cursor)
+    mark = Watermark.load(saved.cursor)
+    newer = await _read_newer(fetcher, spec, state, mark)
+    frontier = advance_cursor(saved.cursor, ((p.published_at, p.post_id) for p in newer.posts))
+    if mark is None:  # the first page is the window: its validators serve both
+        window = WindowCursor(frontier, newer.etag, newer.last_modified)
+        return replace(newer, cursor=window.dump())
+    result = await fetcher.get(
+        hackernews_url(spec), etag=saved.etag, last_modified=saved.last_modified
+    )
+    if result.not_modified:  # the window's counts did not move
+        window = WindowCursor(frontier, result.etag, result.last_modified)
+        return replace(newer, cursor=window.dump(), pages=newer.pages + 1)
+    page = parse_hackernews(result.content, url=result.url)
+    read = Watermark.load(frontier)
+    if page.page + 1 >= page.pages or any(
+        read is not None and not read.is_new(p.published_at, p.post_id) for p in page.posts
+    ):  # no gap behind the window
+        frontier = advance_cursor(frontier, ((p.published_at, p.post_id) for p in page.posts))
+    window = WindowCursor(frontier, result.etag, result.last_modified)
+    return replace(
+        newer,
+        posts=merge_posts(newer.posts, page.posts),
+        cursor=window.dump(),
+        not_modified=False,
+        pages=newer.pages + 1,
+    )
+
+
+async def _read_newer(
+    fetcher: Fetcher, spec: HackerNewsSpec, state: SocialState, mark: Watermark | None
+) -> SocialPollResult:
+    """The hits newer than ``mark`` (the newest page when None), page after page; the
+    cursor left for the caller to set. A 304 on the first page has no posts."""
     since = int(mark.time.timestamp()) if mark else None
     fresh: list[SocialPost] = []
     etag, last_modified = state.etag, state.last_modified
@@ -114,7 +157,7 @@ async def poll_hackernews(
         )
         pages += 1
         if result.not_modified:
-            return unchanged(result, cursor=state.cursor, pages=pages)
+            return unchanged(result, cursor=None, pages=pages)
         if first:
             etag, last_modified = result.etag, result.last_modified
         page = parse_hackernews(result.content, url=result.url)
@@ -123,13 +166,7 @@ async def poll_hackernews(
         )
         if mark is None or page.page + 1 >= page.pages or not page.posts:
             break  # a first poll reads one page; later ones read until the hits run out
-    return SocialPollResult(
-        posts=fresh,
-        etag=etag,
-        last_modified=last_modified,
-        cursor=advance_cursor(state.cursor, ((p.published_at, p.post_id) for p in fresh)),
-        pages=pages,
-    )
+    return SocialPollResult(posts=fresh, etag=etag, last_modified=last_modified, pages=pages)
 
 
 def _hit(hit: object) -> SocialPost | None:

@@ -7,6 +7,14 @@
   for ``min_id=<cursor>`` (statuses immediately newer, so none is skipped when more
   than a page arrived) and follows the ``Link: rel="prev"`` URL the server returns,
   page after page, until a page comes back short or ``MAX_PAGES`` is reached.
+- The recent window: ``min_id`` never returns a status again, so a poll with a
+  cursor also asks for the newest page (no ``min_id``, ``limit`` statuses) and
+  returns its statuses too, merged with the new ones (each once, by URL): the
+  pipeline refreshes the counts of those it has stored. The window's request is
+  conditional on its own validators, saved in the cursor (``WindowCursor``); the
+  ``min_id`` request keeps the source's. The cursor moves over the window's ids
+  only when the window reaches back to what was already read (else statuses in
+  between, read by the next poll's ``min_id`` pages, would be skipped).
 - A reblog is stored as the original status (its URL, author and counts), with the
   account that boosted it in ``extra["reposted_by"]``.
 - Instances may close their public timelines to anonymous clients (a 401/422, which
@@ -23,11 +31,13 @@ from urllib.parse import quote
 
 from crawlers import FeedParseError, Fetcher, html_to_text
 from crawlers.social._common import (
+    WindowCursor,
     counts,
     expect_list,
     link_relations,
     load_json,
     mapping,
+    merge_posts,
     parse_iso,
     string,
     with_query,
@@ -40,7 +50,6 @@ from crawlers.social._post import (
     SocialPost,
     SocialState,
     get_page,
-    unchanged,
 )
 
 # Mastodon's largest page for timelines and account statuses: fewest requests per poll.
@@ -111,48 +120,96 @@ def _page(content: bytes, *, url: str) -> tuple[list[SocialPost], list[str]]:
 
 def newest_id(ids: list[str]) -> str | None:
     """The newest of Mastodon ids: numeric strings (Snowflake-like) compare by length, then text."""
-    return max(ids, key=lambda i: (len(i), i), default=None)
+    return max(ids, key=_order, default=None)
 
 
 async def poll_mastodon(
     fetcher: Fetcher, spec: MastodonSpec, state: SocialState | None
 ) -> SocialPollResult:
-    """One poll: the newest page on a first poll, every newer status after that.
+    """One poll: the newest page on a first poll; after, every newer status and the
+    recent window (see the module docstring).
 
     Raises ``FetchError`` subclasses (a 429's ``retry_after`` included) and
-    ``FeedParseError``; the cursor in the result is the newest status id seen.
+    ``FeedParseError``; the cursor in the result is the newest status id read
+    without a gap, with the window's validators.
     """
     state = state or SocialState()
-    cursor = state.cursor
+    saved = WindowCursor.load(state.cursor)
+    newer = await _read_newer(fetcher, spec, state, saved.cursor)
+    if saved.cursor is None:  # the first page is the window: its validators serve both
+        window = WindowCursor(newest_id(newer.ids), newer.etag, newer.last_modified)
+        return newer.result(cursor=window.dump(), posts=newer.posts)
+    frontier = newest_id([*newer.ids, saved.cursor]) or saved.cursor
+    result = await fetcher.get(
+        mastodon_url(spec), etag=saved.etag, last_modified=saved.last_modified
+    )
+    if result.not_modified:  # the window's counts did not move
+        window = WindowCursor(frontier, result.etag, result.last_modified)
+        return newer.result(cursor=window.dump(), posts=newer.posts, extra_pages=1)
+    if not result.content.strip():
+        raise FeedParseError("empty response body", url=result.url)
+    posts, ids = _page(result.content, url=result.url)
+    if len(ids) < spec.limit or any(_order(i) <= _order(frontier) for i in ids):
+        frontier = newest_id([*ids, frontier]) or frontier  # no gap behind the window
+    window = WindowCursor(frontier, result.etag, result.last_modified)
+    return newer.result(cursor=window.dump(), posts=merge_posts(newer.posts, posts), extra_pages=1)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Newer:
+    """What the ``min_id`` pages of one poll gave: a 304 on the first has no posts."""
+
+    posts: list[SocialPost]
+    ids: list[str]
+    etag: str | None
+    last_modified: str | None
+    pages: int
+    not_modified: bool = False
+
+    def result(
+        self, *, cursor: str | None, posts: list[SocialPost], extra_pages: int = 0
+    ) -> SocialPollResult:
+        return SocialPollResult(
+            posts=posts,
+            etag=self.etag,
+            last_modified=self.last_modified,
+            cursor=cursor,
+            not_modified=self.not_modified and not posts,
+            pages=self.pages + extra_pages,
+        )
+
+
+async def _read_newer(
+    fetcher: Fetcher, spec: MastodonSpec, state: SocialState, cursor: str | None
+) -> _Newer:
+    """The statuses newer than ``cursor`` (the newest page when None), page after page."""
     url = mastodon_url(spec, min_id=cursor)
-    posts: list[SocialPost] = []
-    ids: list[str] = []
-    etag, last_modified = state.etag, state.last_modified
-    pages = 0
-    while pages < MAX_PAGES:
-        first = pages == 0
+    newer = _Newer(posts=[], ids=[], etag=state.etag, last_modified=state.last_modified, pages=0)
+    while newer.pages < MAX_PAGES:
+        first = newer.pages == 0
         result = await get_page(fetcher, url, state, first=first)
-        pages += 1
+        newer.pages += 1
         if result.not_modified:
-            return unchanged(result, cursor=cursor, pages=pages)
+            newer.etag, newer.last_modified = result.etag, result.last_modified
+            newer.not_modified = True
+            return newer
         if first:
-            etag, last_modified = result.etag, result.last_modified
+            newer.etag, newer.last_modified = result.etag, result.last_modified
         if not result.content.strip():
             raise FeedParseError("empty response body", url=result.url)
         page_posts, page_ids = _page(result.content, url=result.url)
-        posts.extend(page_posts)
-        ids.extend(page_ids)
+        newer.posts.extend(page_posts)
+        newer.ids.extend(page_ids)
         prev = link_relations(result.headers.get("link")).get("prev")
         if cursor is None or len(page_ids) < spec.limit or not prev:
             break  # a first poll reads one page; a short page is the newest one
         url = prev
-    return SocialPollResult(
-        posts=posts,
-        etag=etag,
-        last_modified=last_modified,
-        cursor=newest_id([*ids, *([cursor] if cursor else [])]),
-        pages=pages,
-    )
+    return newer
+
+
+def _order(status_id: str) -> tuple[int, str]:
+    """Mastodon ids sort as numbers: by length, then text."""
+    return len(status_id), status_id
 
 
 def _status(raw: object) -> SocialPost | None:

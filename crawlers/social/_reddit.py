@@ -7,9 +7,11 @@
 - ``format="json"``: the same paths with ``.json``: a ``Listing`` whose ``t3`` children
   carry ``score`` and ``num_comments``.
 - A post's address is its comments page (``permalink``); a link post's target is ``link``.
-- Incremental polling: conditional GET, and a ``Watermark`` on the post time so a
-  poll returns only posts newer than those already returned (Reddit's own ``before``
-  cursor returns nothing forever once its post is deleted, so it is not used).
+- Incremental polling: conditional GET, and a ``Watermark`` on the post time: the
+  newest post seen (Reddit's own ``before`` cursor returns nothing forever once its
+  post is deleted, so it is not used). Every poll returns the whole page, posts
+  already returned included: the page is the recent window whose counts (score,
+  comments) the pipeline refreshes; it tells new posts from stored ones itself.
 - Politeness: Reddit allows unauthenticated clients about 10 requests a minute and
   answers 429 beyond; give www.reddit.com a per-host interval of at least 6 s.
 """
@@ -22,7 +24,6 @@ from typing import Literal
 
 from crawlers import FeedEntry, FeedParseError, Fetcher, html_to_text, parse_feed
 from crawlers.social._common import (
-    Watermark,
     advance_cursor,
     counts,
     expect_object,
@@ -114,7 +115,7 @@ def parse_reddit_listing(content: bytes, *, url: str) -> list[SocialPost]:
 async def poll_reddit(
     fetcher: Fetcher, spec: RedditSpec, state: SocialState | None
 ) -> SocialPollResult:
-    """One conditional GET of the feed; only posts newer than the cursor are returned.
+    """One conditional GET of the feed; all its posts, the cursor advanced over them.
 
     Raises ``FetchError`` subclasses and ``FeedParseError``.
     """
@@ -133,13 +134,11 @@ async def poll_reddit(
         posts = parse_reddit_feed(
             result.content, url=result.url, content_type=result.headers.get("content-type")
         )
-    mark = Watermark.load(state.cursor)
-    fresh = [p for p in posts if mark is None or mark.is_new(p.published_at, p.post_id)]
     return SocialPollResult(
-        posts=fresh,
+        posts=posts,
         etag=result.etag,
         last_modified=result.last_modified,
-        cursor=advance_cursor(state.cursor, ((p.published_at, p.post_id) for p in fresh)),
+        cursor=advance_cursor(state.cursor, ((p.published_at, p.post_id) for p in posts)),
         pages=1,
     )
 

@@ -5,8 +5,9 @@
   video's description (the text), ``media:community/media:statistics@views`` and
   ``media:starRating@count`` are its engagement.
 - The feed always holds the channel's newest videos (15), with counts that change:
-  every poll returns them all (the pipeline updates a stored video in place), and
-  a conditional GET saves the transfer when nothing changed.
+  every poll returns them all (the pipeline refreshes a stored video's counts in
+  place, and updates an edited one), and a conditional GET saves the transfer
+  when nothing changed.
 """
 
 from __future__ import annotations

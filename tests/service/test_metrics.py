@@ -35,3 +35,4 @@ def test_api_latency_is_labelled_by_route_template(settings: Settings) -> None:
     assert found[("clarion_http_request_duration_seconds_count", route)] == 3
     assert not [key for key in found if "no-such-source" in str(key)]  # raw paths are no labels
     assert found[("clarion_pipeline_polls_total", ())] == 0  # crawl=False: nothing polled
+    assert found[("clarion_pipeline_engagement_refreshed_total", ())] == 0

@@ -4,14 +4,17 @@ The bodies are the recorded fixtures in ``tests/fixtures/social`` (see the READM
 there). The server implements just enough of each API's query semantics to test
 incremental polling over those recordings: Mastodon's ``min_id``/``since_id``,
 Bluesky's ``cursor``, Algolia's ``numericFilters``. A test can make any path
-answer 429 (``throttle``) or a broken body (``break_path``) instead.
+answer 429 (``throttle``) or a broken body (``break_path``) instead, or rewrite its
+recorded body (``edits``: counts that moved since the recording); an edited response
+carries its own ETag (a hash of the edited body) and answers 304 to it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,7 @@ class SocialServer:
     requests: list[tuple[str, dict[str, str], dict[str, str]]] = field(default_factory=list)
     throttle: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (Retry-After, n)
     broken: set[str] = field(default_factory=set)
+    edits: dict[str, Callable[[bytes], bytes]] = field(default_factory=dict)  # path -> rewrite
 
     def seen(self, path: str) -> list[dict[str, str]]:
         """The query parameters of each request to ``path``, in order."""
@@ -77,9 +81,29 @@ def create_app(server: SocialServer) -> Starlette:
         handler = ROUTES.get(path)
         if handler is None:
             return Response("not found", 404)
+        if path in server.edits:
+            return _edited(
+                request, server.edits[path], handler(_unconditional(request), query, server.base)
+            )
         return handler(request, query, server.base)
 
     return Starlette(routes=[Route("/{path:path}", dispatch)])
+
+
+def _unconditional(request: Request) -> Request:
+    """``request`` without its validators: the recorded response is what gets edited."""
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"if-none-match"]
+    return Request({**request.scope, "headers": headers})
+
+
+def _edited(request: Request, edit: Callable[[bytes], bytes], recorded: Response) -> Response:
+    body = edit(bytes(recorded.body))
+    etag = f'"edited-{hashlib.sha256(body).hexdigest()[:16]}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    skip = {"content-length", "etag"}
+    headers = {k: v for k, v in recorded.headers.items() if k.lower() not in skip}
+    return Response(body, headers={**headers, "ETag": etag})
 
 
 def _mastodon_tag(request: Request, query: dict[str, str], base: str) -> Response:

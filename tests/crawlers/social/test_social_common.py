@@ -19,7 +19,13 @@ from crawlers.social import (
     reddit_url,
     youtube_url,
 )
-from crawlers.social._common import Watermark, advance_cursor, link_relations, parse_iso
+from crawlers.social._common import (
+    Watermark,
+    WindowCursor,
+    advance_cursor,
+    link_relations,
+    parse_iso,
+)
 
 T0 = datetime(2024, 11, 3, 22, 0, tzinfo=UTC)
 
@@ -118,3 +124,17 @@ def test_times_are_aware_utc() -> None:
     assert parsed == datetime(2022, 11, 21, 20, 27, 52, 274000, tzinfo=UTC)
     assert parse_iso("2024-11-03T23:49:09+01:00") == datetime(2024, 11, 3, 22, 49, 9, tzinfo=UTC)
     assert parse_iso("yesterday") is None
+
+
+def test_a_window_cursor_keeps_the_validators_beside_the_cursor() -> None:
+    mark = "2017-09-27T23:17:07+00:00 15353234 15353235"  # a watermark: spaces inside
+    saved = WindowCursor(mark, 'W/"2b0f"', "Wed, 27 Sep 2017 23:17:07 GMT").dump()
+    assert WindowCursor.load(saved) == WindowCursor(
+        mark, 'W/"2b0f"', "Wed, 27 Sep 2017 23:17:07 GMT"
+    )
+    assert WindowCursor.load(WindowCursor("42", etag='"e"').dump()) == WindowCursor("42", '"e"')
+    # A cursor saved before windows (no tab), no validators, or nothing at all.
+    assert WindowCursor.load(mark) == WindowCursor(mark)
+    assert WindowCursor(mark).dump() == mark
+    assert WindowCursor.load(None) == WindowCursor(None)
+    assert WindowCursor(None, etag='"e"').dump() is None

@@ -1,7 +1,8 @@
 """Each adapter's poll against a real local server replaying the recorded responses.
 
 Covers first polls, incremental polls (Mastodon ``min_id`` + ``Link``, Bluesky and
-Hacker News watermarks, Reddit's time filter), conditional GET, 429 with
+Hacker News watermarks, Reddit's time filter; the recent window each poll also returns
+is in ``test_social_window.py``), conditional GET, 429 with
 ``Retry-After`` (waited out when short, handed back when long) and broken bodies.
 """
 
@@ -30,6 +31,7 @@ from crawlers.social import (
     poll_youtube,
     social_spec,
 )
+from crawlers.social._common import WindowCursor
 from tests.crawlers.social.conftest import (
     MASTODON_ACCOUNT,
     NEWER_PAGE_NEWEST,
@@ -50,7 +52,7 @@ def account(base: str, limit: int = 5) -> MastodonSpec:
 async def test_mastodon_first_poll_reads_the_newest_page(fetcher: Fetcher, social: SocialServer):
     result = await poll_mastodon(fetcher, account(social.base), None)
     assert [p.text for p in result.posts] == [f"Toot number {n}!" for n in (4, 3, 2, 1, 0)]
-    assert result.cursor == OLDER_PAGE_NEWEST
+    assert WindowCursor.load(result.cursor).cursor == OLDER_PAGE_NEWEST
     assert result.pages == 1
     assert social.seen(ACCOUNT_PATH) == [{"limit": "5"}]
 
@@ -58,15 +60,19 @@ async def test_mastodon_first_poll_reads_the_newest_page(fetcher: Fetcher, socia
 async def test_mastodon_incremental_poll_follows_link_prev(fetcher: Fetcher, social: SocialServer):
     state = SocialState(cursor=OLDER_PAGE_NEWEST)
     result = await poll_mastodon(fetcher, account(social.base), state)
-    assert [p.text for p in result.posts] == [f"Toot number {n}!" for n in (9, 8, 7, 6, 5)]
-    assert result.cursor == NEWER_PAGE_NEWEST
-    # A full page, so the server's rel="prev" URL is followed until a page comes back short.
+    new = [p.text for p in result.posts if p.post_id > OLDER_PAGE_NEWEST]
+    assert new == [f"Toot number {n}!" for n in (9, 8, 7, 6, 5)]
+    assert WindowCursor.load(result.cursor).cursor == NEWER_PAGE_NEWEST
+    # A full page, so the server's rel="prev" URL is followed until a page comes back
+    # short; then the recent window, unfiltered.
     assert social.seen(ACCOUNT_PATH) == [
         {"limit": "5", "min_id": OLDER_PAGE_NEWEST},
         {"limit": "5", "since_id": NEWER_PAGE_NEWEST},
+        {"limit": "5"},
     ]
     again = await poll_mastodon(fetcher, account(social.base), result.state())
-    assert again.posts == [] and again.cursor == NEWER_PAGE_NEWEST
+    assert all(p.post_id <= NEWER_PAGE_NEWEST for p in again.posts)  # the window only
+    assert WindowCursor.load(again.cursor).cursor == NEWER_PAGE_NEWEST
 
 
 async def test_mastodon_hashtag_timeline_and_conditional_get(
@@ -97,12 +103,14 @@ async def test_bluesky_incremental_poll_stops_at_seen_posts(fetcher: Fetcher, so
     spec = BlueskySpec(actor="benoist.dev", base_url=social.base)
     first = await poll_bluesky(fetcher, spec, None)
     again = await poll_bluesky(fetcher, spec, first.state())
-    assert again.posts == [] and again.cursor == first.cursor and again.pages == 1
+    # Nothing new: the page (the recent window) again, the cursor where it was.
+    assert again.posts == first.posts and again.cursor == first.cursor and again.pages == 1
     # Seen up to the second item: only the newest one is new, and one page is enough.
     second_item = "at://did:plc:z2rokxrttw5254hogmucux2x/app.bsky.feed.post/3l7yz7dqnsx22"
     state = SocialState(cursor=f"2024-11-03T22:48:09.729000+00:00 {second_item}")
     partial = await poll_bluesky(fetcher, spec, state)
-    assert [p.authors for p in partial.posts] == [("spooky.click",)]
+    assert partial.posts == first.posts and partial.cursor == first.cursor
+    assert partial.pages == 1
 
 
 async def test_bluesky_catching_up_follows_the_cursor(fetcher: Fetcher, social: SocialServer):
@@ -114,15 +122,17 @@ async def test_bluesky_catching_up_follows_the_cursor(fetcher: Fetcher, social: 
     assert cursors == [None, "2024-11-01T16:16:16.957Z"]
 
 
-async def test_bluesky_search_sends_since(fetcher: Fetcher, social: SocialServer):
+async def test_bluesky_search_reads_from_the_newest_page(fetcher: Fetcher, social: SocialServer):
     spec = BlueskySpec(query="TUI", base_url=social.base)
     state = SocialState(cursor="2024-11-01T00:00:00+00:00")
     result = await poll_bluesky(fetcher, spec, state)
     assert len(result.posts) == 3
-    first_request = social.seen("/xrpc/app.bsky.feed.searchPosts")[0]
-    assert first_request == {
-        "q": "TUI", "sort": "latest", "limit": "100", "since": "2024-11-01T00:00:00Z"
-    }  # fmt: skip
+    # No "since": the first page is the newest posts, the recent window.
+    requests = social.seen("/xrpc/app.bsky.feed.searchPosts")
+    assert requests == [
+        {"q": "TUI", "sort": "latest", "limit": "100"},
+        {"q": "TUI", "sort": "latest", "limit": "100", "cursor": "25"},
+    ]
 
 
 async def test_hackernews_first_and_incremental_polls(fetcher: Fetcher, social: SocialServer):
@@ -133,10 +143,13 @@ async def test_hackernews_first_and_incremental_polls(fetcher: Fetcher, social: 
     # Seen up to the story of 23:17:07: the boundary second is asked for again and filtered.
     state = SocialState(cursor="2017-09-27T23:17:07+00:00 15353234")
     result = await poll_hackernews(fetcher, spec, state)
-    assert [p.post_id for p in result.posts] == ["15353312"]
-    request = social.seen("/api/v1/search_by_date")[-1]
+    # The new hit first, then the recent window's hits already seen.
+    assert [p.post_id for p in result.posts] == ["15353312", "15353234", "15353081"]
+    assert result.cursor == first.cursor
+    request, window = social.seen("/api/v1/search_by_date")[-2:]
     assert request["numericFilters"] == "created_at_i>=1506554227"
     assert request["tags"] == "(story,comment)"
+    assert "numericFilters" not in window and window["hitsPerPage"] == "100"
 
 
 async def test_reddit_json_and_rss(fetcher: Fetcher, social: SocialServer):
@@ -148,15 +161,15 @@ async def test_reddit_json_and_rss(fetcher: Fetcher, social: SocialServer):
     assert social.seen("/r/worldnews/search.json") == [
         {"q": "covid", "sort": "new", "limit": "100", "restrict_sr": "on", "raw_json": "1"}
     ]
-    # Seen up to the newest post: the older one is not returned again.
+    # Seen up to the newest post: both come again (the recent window), the cursor stays.
     again_json = await poll_reddit(fetcher, spec_json, listing.state())
-    assert again_json.posts == []
+    assert again_json.posts == listing.posts and again_json.cursor == listing.cursor
     spec = RedditSpec.parse("r/funny")
     spec = RedditSpec(subreddit=spec.subreddit, base_url=social.base)
     rss = await poll_reddit(fetcher, spec, None)
     assert len(rss.posts) == 24
     again = await poll_reddit(fetcher, spec, rss.state())
-    assert again.posts == [] and again.cursor == rss.cursor
+    assert again.posts == rss.posts and again.cursor == rss.cursor
 
 
 async def test_reddit_search_feed(fetcher: Fetcher, social: SocialServer):
@@ -231,10 +244,12 @@ async def test_poll_social_dispatches_by_spec(fetcher: Fetcher, social: SocialSe
     assert isinstance(spec, MastodonSpec)
     first = await poll_social(fetcher, spec, None)
     assert [p.platform for p in first.posts] == ["mastodon"]
-    # Nothing newer than the only status: an empty page, the cursor kept.
+    # Nothing newer than the only status: an empty page; the window, unchanged, is a
+    # 304 to the validators saved in the cursor; the cursor kept.
     later = await poll_social(fetcher, spec, SocialState(cursor=first.cursor))
-    assert later.posts == [] and later.cursor == "109383678182834272"
-    assert social.seen("/api/v1/timelines/tag/hoot")[-1]["min_id"] == "109383678182834272"
+    assert later.posts == [] and later.cursor == first.cursor
+    min_id, window = social.seen("/api/v1/timelines/tag/hoot")[-2:]
+    assert min_id["min_id"] == "109383678182834272" and "min_id" not in window
     hn = social_spec("hackernews", "nodejs")
     assert isinstance(hn, HackerNewsSpec)
     with pytest.raises(ValueError):
