@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import resource
+import sqlite3
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -103,6 +105,11 @@ async def _pipeline(
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats
     finally:
         await runtime.stop()
+    with contextlib.closing(sqlite3.connect(settings.database_path)) as db:
+        mentions, mentioned = db.execute(
+            "SELECT count(*), count(DISTINCT document_id) FROM mentions"
+        ).fetchone()
+    print(f"mentions: {mentions} in {mentioned} of {created} documents")
     return created, elapsed, cpu, stats.busy
 
 
