@@ -12,6 +12,7 @@ import yaml
 from service._demo_site import create_demo_site, demo_config
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.crawlers.social.conftest import SocialServer, create_app
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +59,12 @@ def settings(tmp_path: Path, demo_setup: dict[str, Any]) -> Settings:
         extract_workers=2,
         model_threads=2,
     )
+
+
+@pytest.fixture
+def social() -> Iterator[SocialServer]:
+    """The recorded social platforms (tests/crawlers/social), served on 127.0.0.1."""
+    server = SocialServer()
+    with serve_app(create_app(server)) as base:
+        server.base = base
+        yield server

@@ -11,37 +11,24 @@ and a third poll (nothing newer, the window unchanged: a 304) changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from crawlers import document_id
 from crawlers.social import parse_statuses
 from crawlers.social._common import WindowCursor
 from service._amplify import engagement_of
 from service._runtime import Runtime
-from tests._servers import serve_app
 from tests.crawlers.social.conftest import (
     MASTODON_ACCOUNT,
     NEWER_PAGE_NEWEST,
     OLDER_PAGE_NEWEST,
     SocialServer,
-    create_app,
     fixture,
 )
 from tests.service.conftest import local_settings
 
 ACCOUNT_PATH = f"/api/v1/accounts/{MASTODON_ACCOUNT}/statuses"
 TOOT_2 = "100465729683690200"  # "Toot number 2!", on the older recorded page
-
-
-@pytest.fixture
-def social() -> Iterator[SocialServer]:
-    server = SocialServer()
-    with serve_app(create_app(server)) as base:
-        server.base = base
-        yield server
 
 
 def boosted(body: bytes) -> bytes:

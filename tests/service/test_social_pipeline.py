@@ -9,10 +9,7 @@ SQLite file the adapters read on from their saved cursor and validators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from crawlers import document_id
 from crawlers.social import (
@@ -24,25 +21,15 @@ from crawlers.social import (
 )
 from service._runtime import Runtime
 from service._settings import Settings
-from tests._servers import serve_app
 from tests.crawlers.social.conftest import (
     ROUTES,
     YOUTUBE_CHANNEL,
     SocialServer,
-    create_app,
     fixture,
 )
 from tests.service.conftest import local_settings
 
 HN_PATH = "/api/v1/search_by_date"
-
-
-@pytest.fixture
-def social() -> Iterator[SocialServer]:
-    server = SocialServer()
-    with serve_app(create_app(server)) as base:
-        server.base = base
-        yield server
 
 
 def settings_for(tmp_path: Path, base: str) -> Settings:
