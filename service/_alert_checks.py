@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from search import Alert, AlertStore, Store, cluster_store
-from service._alert_counts import surge_finding, volume_finding
-from service._story_growth import story_findings
+from search import Alert, AlertRule, AlertStore, Store, cluster_store
+from service._alert_counts import Finding, surge_finding, volume_finding
+from service._story_growth import StoryFinding, story_findings
 
 __all__ = ["CountChecks"]
 
@@ -51,14 +51,7 @@ class CountChecks:
                 continue
             clusters = cluster_store(self._store)
             for finding in await story_findings(self._store, clusters, rule, now=self._clock()):
-                alert = await self.trigger(
-                    rule,
-                    summary=finding.summary,
-                    evidence=finding.evidence,
-                    mentions=finding.mentions,
-                    unchanged_is_quiet=True,
-                    story=finding.cluster_id,
-                )
+                alert = await self._judged(rule, finding, story=finding.cluster_id)
                 if alert is not None:
                     sent.append(alert)
         return sent
@@ -78,13 +71,21 @@ class CountChecks:
                 continue
             if finding is None:
                 continue
-            alert = await self.trigger(
-                rule,
-                summary=finding.summary,
-                evidence=finding.evidence,
-                mentions=finding.mentions,
-                unchanged_is_quiet=True,
-            )
+            alert = await self._judged(rule, finding)
             if alert is not None:
                 sent.append(alert)
         return sent
+
+    async def _judged(
+        self, rule: AlertRule, finding: Finding | StoryFinding, *, story: str | None = None
+    ) -> Alert | None:
+        """The rule's alert for a count-based finding; ``None`` when its evidence did
+        not change since the last look (a standing spike is not sent again)."""
+        return await self.trigger(
+            rule,
+            summary=finding.summary,
+            evidence=finding.evidence,
+            mentions=finding.mentions,
+            unchanged_is_quiet=True,
+            story=story,
+        )

@@ -23,6 +23,13 @@ from service._settings import Settings
 
 __all__ = ["migrate", "reindex"]
 
+# The options of a copy that both commands take.
+_Batch = Annotated[int, typer.Option(min=1, max=1000, help="documents per batch")]
+_Checkpoint = Annotated[
+    Path | None, typer.Option(help="checkpoint file; default: one per copy in CLARION_DATA_DIR")
+]
+_StopAfter = Annotated[int | None, typer.Option(hidden=True)]
+
 
 def migrate(
     to: Annotated[str, typer.Option("--to", help="target: sqlite:PATH or http(s)://ES-URL")],
@@ -38,11 +45,9 @@ def migrate(
     to_prefix: Annotated[
         str | None, typer.Option(help="index prefix of an Elasticsearch target")
     ] = None,
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="documents per batch")] = 500,
-    checkpoint: Annotated[
-        Path | None, typer.Option(help="checkpoint file; default: one per copy in CLARION_DATA_DIR")
-    ] = None,
-    stop_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
+    batch: _Batch = 500,
+    checkpoint: _Checkpoint = None,
+    stop_after_batches: _StopAfter = None,
 ) -> None:
     """Copy everything (configuration, documents, mentions, aliases, traffic, alerts,
     deliveries, API keys, audit log, campaigns) into another store.
@@ -67,11 +72,9 @@ def migrate(
 
 def reindex(
     prefix: Annotated[str, typer.Option(help="index prefix of the new index set")],
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="documents per batch")] = 500,
-    checkpoint: Annotated[
-        Path | None, typer.Option(help="checkpoint file; default: one per copy in CLARION_DATA_DIR")
-    ] = None,
-    stop_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
+    batch: _Batch = 500,
+    checkpoint: _Checkpoint = None,
+    stop_after_batches: _StopAfter = None,
 ) -> None:
     """Rebuild the Elasticsearch indices with this version's mappings, under a new prefix.
 
