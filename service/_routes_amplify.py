@@ -57,14 +57,10 @@ async def _scan(store: Store, where: MentionFilter) -> list[MentionHit]:
 
 
 async def _engagement(store: Store, hits: list[MentionHit]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    for hit in hits:
-        doc_id = hit.mention.document_id
-        if hit.channel != SOCIAL or doc_id in counts:
-            continue
-        document = await store.get_document(doc_id)
-        counts[doc_id] = engagement_of(document.extra) if document else {}
-    return counts
+    """The engagement counts of the social posts among ``hits``, read in one call."""
+    ids = sorted({h.mention.document_id for h in hits if h.channel == SOCIAL})
+    documents = await store.get_documents(ids) if ids else {}
+    return {i: engagement_of(documents[i].extra) if i in documents else {} for i in ids}
 
 
 def _feed_response(content: bytes, kind: str) -> Response:
