@@ -13,17 +13,29 @@
   window whose counts the pipeline refreshes (it tells new posts from stored ones
   itself). So searchPosts is not given ``since``: its first page is the newest
   posts, and its URL the same on every poll, which makes the conditional GET useful.
+- The backlog: a poll that reads ``MAX_PAGES`` without reaching the watermark (a burst
+  of more than ``MAX_PAGES`` × ``limit`` posts) still moves the watermark to the newest
+  post, and keeps in the cursor (``BacklogCursor``) the old watermark as the floor and
+  the page cursor where it stopped. The next polls read the newest pages as above,
+  then, with the pages left of ``MAX_PAGES``, go on from that page cursor down to the
+  first page holding a post not newer than the floor; only then is the backlog
+  dropped. searchPosts' cursor is an offset: posts that came meanwhile shift the older
+  ones down, so some are read twice (the pipeline knows them), none skipped. A poll
+  that falls behind again while a backlog is open keeps its floor and starts it over
+  from its own page cursor.
 - The public AppView allows 3000 requests per 5 minutes per IP; beyond, a 429 with
   ``RateLimit-Reset``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from crawlers import FeedParseError, Fetcher
+from crawlers import FeedParseError, Fetcher, FetchResult
 from crawlers.social._common import (
+    Backlog,
+    BacklogCursor,
     Watermark,
     advance_cursor,
     counts,
@@ -51,8 +63,8 @@ from crawlers.social._post import (
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 # The lexicons' maximum page size for both endpoints: fewest requests per poll.
 PAGE_LIMIT = 100
-# Pages read in one incremental poll (500 posts); a source further behind catches
-# up over the next polls instead of holding a worker.
+# Pages read in one poll (500 posts), backlog included; a source further behind
+# reads the rest over the next polls (the backlog) instead of holding a worker.
 MAX_PAGES = 5
 POST_COLLECTION = "app.bsky.feed.post"
 REPOST_REASON = "app.bsky.feed.defs#reasonRepost"
@@ -157,39 +169,82 @@ async def poll_bluesky(
     fetcher: Fetcher, spec: BlueskySpec, state: SocialState | None
 ) -> SocialPollResult:
     """One poll: the newest page on a first poll; after, the pages down to the first
-    that holds a post already seen, every post of them returned (see the module docstring).
+    that holds a post already seen, then the backlog's, every post of them returned
+    (see the module docstring).
 
     Raises ``FetchError`` subclasses and ``FeedParseError``.
     """
     state = state or SocialState()
-    mark = Watermark.load(state.cursor)
-    parse = parse_search_posts if spec.query is not None else parse_author_feed
-    read: list[tuple[datetime | None, SocialPost]] = []
-    etag, last_modified = state.etag, state.last_modified
-    page_cursor: str | None = None
-    pages = 0
-    while pages < MAX_PAGES:
-        first = pages == 0
-        url = bluesky_url(spec, cursor=page_cursor)
-        result = await get_page(fetcher, url, state, first=first)
-        pages += 1
-        if result.not_modified:
-            return unchanged(result, cursor=state.cursor, pages=pages)
-        if first:
-            etag, last_modified = result.etag, result.last_modified
-        page = parse(result.content, url=result.url)
-        read.extend(page.posts)
-        seen = mark is not None and any(not mark.is_new(t, p.post_id) for t, p in page.posts)
-        page_cursor = page.next_cursor
-        if mark is None or seen or not page.posts or not page_cursor:
-            break  # a first poll reads one page; a page with seen posts reaches the mark
+    saved = BacklogCursor.load(state.cursor)
+    mark = Watermark.load(saved.cursor)
+    newest = await _read_down(fetcher, spec, state, start=None, floor=mark, budget=MAX_PAGES)
+    backlog = saved.backlog
+    if newest.resume is not None and mark is not None:  # fell behind: owed down to the mark
+        backlog = Backlog(backlog.floor if backlog else mark, newest.resume)
+    older = _Reading([], pages=0)
+    if backlog is not None and newest.resume is None and newest.pages < MAX_PAGES:
+        budget = MAX_PAGES - newest.pages
+        older = await _read_down(
+            fetcher, spec, state, start=backlog.resume, floor=backlog.floor, budget=budget
+        )
+        backlog = replace(backlog, resume=older.resume) if older.resume else None
+    cursor = BacklogCursor(
+        advance_cursor(saved.cursor, ((t, p.post_id) for t, p in newest.posts)), backlog
+    ).dump()
+    pages, first = newest.pages + older.pages, newest.first
+    if first is not None and first.not_modified and not older.posts:
+        return unchanged(first, cursor=cursor, pages=pages)
     return SocialPollResult(
-        posts=merge_posts(p for _, p in read),
-        etag=etag,
-        last_modified=last_modified,
-        cursor=advance_cursor(state.cursor, ((t, p.post_id) for t, p in read)),
+        posts=merge_posts(p for _, p in [*newest.posts, *older.posts]),
+        etag=first.etag if first else state.etag,
+        last_modified=first.last_modified if first else state.last_modified,
+        cursor=cursor,
         pages=pages,
     )
+
+
+@dataclass(slots=True)
+class _Reading:
+    """Pages read newest first: their posts, the count, the first page's response
+    (None when it was not the newest page), and the page cursor to go on from when
+    the pages ran out before the floor (None when it was reached, or the feed ended)."""
+
+    posts: list[tuple[datetime | None, SocialPost]]
+    pages: int
+    first: FetchResult | None = None
+    resume: str | None = None
+
+
+async def _read_down(
+    fetcher: Fetcher,
+    spec: BlueskySpec,
+    state: SocialState,
+    *,
+    start: str | None,
+    floor: Watermark | None,
+    budget: int,
+) -> _Reading:
+    """Pages from ``start`` (None: the newest, asked conditionally) down to the first
+    that holds a post not newer than ``floor`` (one page when None), at most ``budget``."""
+    parse = parse_search_posts if spec.query is not None else parse_author_feed
+    reading = _Reading([], pages=0)
+    page_cursor = start
+    while reading.pages < budget:
+        url = bluesky_url(spec, cursor=page_cursor)
+        result = await get_page(fetcher, url, state, first=start is None and not reading.pages)
+        if start is None and not reading.pages:
+            reading.first = result
+        reading.pages += 1
+        if result.not_modified:
+            return reading  # the newest page as last time: nothing new above the mark
+        page = parse(result.content, url=result.url)
+        reading.posts.extend(page.posts)
+        seen = floor is not None and any(not floor.is_new(t, p.post_id) for t, p in page.posts)
+        page_cursor = page.next_cursor
+        if floor is None or seen or not page.posts or not page_cursor:
+            return reading  # a first poll reads one page; a page with seen posts reaches it
+    reading.resume = page_cursor
+    return reading
 
 
 def _time(obj: object, key: str) -> datetime | None:

@@ -1,5 +1,5 @@
 """Pure helpers the social adapters share: JSON bodies, times, counts, Link headers,
-watermarks, window cursors, merging posts.
+watermarks, backlogs, window cursors, merging posts.
 
 Nothing here does I/O. Every function that reads a response raises only
 ``FeedParseError`` (with the URL) for a body it cannot use.
@@ -129,6 +129,13 @@ class Watermark:
             return True
         return when == self.time and post_id not in self.ids
 
+    def is_below(self, when: datetime | None, post_id: str) -> bool:
+        """Whether a post at ``when`` is not read yet when this mark is where reading
+        *down* stopped: older, or at ``time`` but not among ``ids`` (undated count too)."""
+        if when is None or when < self.time:
+            return True
+        return when == self.time and post_id not in self.ids
+
     def advance(self, seen: Iterable[tuple[datetime | None, str]]) -> Watermark:
         """The watermark after also seeing ``seen`` (time, id) pairs."""
         time, ids = self.time, set(self.ids)
@@ -149,6 +156,15 @@ class Watermark:
         start = min(when for when, _ in dated)
         return cls(start).advance(dated)
 
+    @classmethod
+    def lowest(cls, seen: Iterable[tuple[datetime | None, str]]) -> Watermark | None:
+        """The oldest time of ``seen`` with the ids at it; None when nothing is dated."""
+        dated = [(when, post_id) for when, post_id in seen if when is not None]
+        if not dated:
+            return None
+        end = min(when for when, _ in dated)
+        return cls(end, frozenset(post_id for when, post_id in dated if when == end))
+
     def dump(self) -> str:
         return " ".join([self.time.isoformat(), *sorted(self.ids)])
 
@@ -168,6 +184,43 @@ def advance_cursor(cursor: str | None, seen: Iterable[tuple[datetime | None, str
     old = Watermark.load(cursor)
     new = old.advance(pairs) if old is not None else Watermark.first(pairs)
     return new.dump() if new is not None else cursor
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The posts a newest-first source still owes after a poll that ran out of pages
+    before reaching its watermark: those newer than ``floor`` (the watermark that poll
+    started from) and older than ``resume``, where reading stopped (adapter-specific:
+    Bluesky's page cursor, the ``Watermark`` of the oldest Hacker News hit read).
+    """
+
+    floor: Watermark
+    resume: str
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogCursor:
+    """A watermark cursor with the backlog a poll left, as one string:
+    ``<watermark>\n<floor>\n<resume>`` (no watermark, page cursor or ETag holds a
+    newline, so it nests in a ``WindowCursor``). A cursor without a newline (saved
+    before, or with nothing owed) has no backlog.
+    """
+
+    cursor: str | None
+    backlog: Backlog | None = None
+
+    def dump(self) -> str | None:
+        if self.cursor is None or self.backlog is None:
+            return self.cursor
+        return "\n".join([self.cursor, self.backlog.floor.dump(), self.backlog.resume])
+
+    @classmethod
+    def load(cls, saved: str | None) -> BacklogCursor:
+        cursor, _, rest = (saved or "").partition("\n")
+        floor, _, resume = rest.partition("\n")
+        mark = Watermark.load(floor)
+        backlog = Backlog(mark, resume) if mark is not None and resume else None
+        return cls(cursor or None, backlog)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Pure pieces without a server: URL builders, specs, Link headers, watermarks."""
+"""Pure pieces without a server: URL builders, specs, Link headers, watermarks, cursors."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from crawlers.social import (
     youtube_url,
 )
 from crawlers.social._common import (
+    Backlog,
+    BacklogCursor,
     Watermark,
     WindowCursor,
     advance_cursor,
@@ -47,6 +49,10 @@ def test_url_builders_use_the_real_path_shapes() -> None:
     assert hackernews_url(HackerNewsSpec(query="acme"), since=1506554227) == (
         "https://hn.algolia.com/api/v1/search_by_date?query=acme&tags=%28story%2Ccomment%29"
         "&hitsPerPage=100&numericFilters=created_at_i%3E%3D1506554227"
+    )
+    assert hackernews_url(HackerNewsSpec(query="acme"), since=1, until=2, page=3) == (
+        "https://hn.algolia.com/api/v1/search_by_date?query=acme&tags=%28story%2Ccomment%29"
+        "&hitsPerPage=100&numericFilters=created_at_i%3E%3D1%2Ccreated_at_i%3C%3D2&page=3"
     )
     assert reddit_url(RedditSpec.parse("r/python")) == (
         "https://www.reddit.com/r/python/new/.rss?limit=100"
@@ -138,3 +144,29 @@ def test_a_window_cursor_keeps_the_validators_beside_the_cursor() -> None:
     assert WindowCursor(mark).dump() == mark
     assert WindowCursor.load(None) == WindowCursor(None)
     assert WindowCursor(None, etag='"e"').dump() is None
+
+
+def test_a_backlog_cursor_keeps_what_is_owed_beside_the_watermark() -> None:
+    mark = "2024-11-03T22:00:00+00:00 a"
+    backlog = Backlog(Watermark(T0 - timedelta(hours=1), frozenset({"b", "c"})), "cursor 25")
+    saved = BacklogCursor(mark, backlog).dump()
+    assert saved == f"{mark}\n2024-11-03T21:00:00+00:00 b c\ncursor 25"
+    assert BacklogCursor.load(saved) == BacklogCursor(mark, backlog)
+    nested = WindowCursor(saved, '"e"').dump()  # as Hacker News saves it
+    assert BacklogCursor.load(WindowCursor.load(nested).cursor) == BacklogCursor(mark, backlog)
+    # A cursor saved before backlogs (no newline), nothing owed, or nothing at all.
+    assert BacklogCursor.load(mark) == BacklogCursor(mark)
+    assert BacklogCursor(mark).dump() == mark
+    assert BacklogCursor.load(None) == BacklogCursor(None)
+    assert BacklogCursor.load(f"{mark}\nnot-a-time\n25") == BacklogCursor(mark)
+
+
+def test_a_mark_read_down_to_tells_the_posts_below_it() -> None:
+    seen = [(T0, "a"), (T0 - timedelta(seconds=1), "b"), (T0 - timedelta(seconds=1), "c")]
+    low = Watermark.lowest(seen)
+    assert low == Watermark(T0 - timedelta(seconds=1), frozenset({"b", "c"}))
+    assert low.is_below(T0 - timedelta(seconds=1), "d")
+    assert low.is_below(T0 - timedelta(seconds=2), "b")
+    assert not low.is_below(T0 - timedelta(seconds=1), "b")
+    assert not low.is_below(T0, "e")
+    assert Watermark.lowest([(None, "x")]) is None
