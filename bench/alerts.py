@@ -188,6 +188,7 @@ def main() -> None:
         allow_networks=["127.0.0.1/32"],
         extract_workers=1,
         log_level="warning",
+        auth="off",  # the API listens on 127.0.0.1 only, as the demo's does
     )
     base, clarion, thread = serve(create_app(settings), api)
     with httpx.Client(base_url=base, timeout=30) as client:
