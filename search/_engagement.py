@@ -1,19 +1,16 @@
-"""Engagement counts in a stored document's ``extra``, as ``Store.update_engagement``
-replaces them on every backend.
+"""What ``Store.update_engagement`` accepts, checked the same way on every backend.
 
 A social post's counts are stored as ``extra["engagement.<name>"]`` = the count as a
-string (``crawlers.social.SocialPost.to_document``); replacing them drops every such
-entry and writes the new ones, leaving the other entries as they were.
+string; ``crawlers.social`` writes, reads and replaces that format (``with_engagement``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crawlers.social._post import EXTRA_ENGAGEMENT_PREFIX
 from search._store import StoreError
 
-__all__ = ["checked_counts", "with_engagement"]
+__all__ = ["checked_counts"]
 
 
 def checked_counts(
@@ -27,9 +24,3 @@ def checked_counts(
                 raise StoreError(f"engagement {name!r} of {doc_id!r}: {value!r} is not a count")
         checked[doc_id] = dict(named)
     return checked
-
-
-def with_engagement(extra: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, str]:
-    """``extra`` with its engagement entries replaced by ``counts``."""
-    kept = {k: v for k, v in extra.items() if not k.startswith(EXTRA_ENGAGEMENT_PREFIX)}
-    return kept | {EXTRA_ENGAGEMENT_PREFIX + name: str(n) for name, n in sorted(counts.items())}

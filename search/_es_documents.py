@@ -30,10 +30,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from crawlers import Document
+from crawlers.social import with_engagement
 from enrichment import Mention, Syndication
 from search import _es_codec as esc
 from search import _sqlite_codec as codec
-from search._engagement import checked_counts, with_engagement
+from search._engagement import checked_counts
 from search._es_client import EsCalls, VersionConflict, bulk_error
 from search._es_maintenance import delete_before, documents_after, stray_mentions
 from search._es_queries import MAX_PAGE_SIZE

@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from crawlers import Document
+from crawlers.social import with_engagement
 from enrichment import Mention, Syndication
 from search import _sqlite_codec as codec
-from search._engagement import checked_counts, with_engagement
+from search._engagement import checked_counts
 from search._fts import index_text
 from search._sqlite_conn import transaction
 from search._sqlite_maintenance import delete_chunk_before, documents_after

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from crawlers.social import ENGAGEMENT_VIEWS
-from crawlers.social._post import EXTRA_ENGAGEMENT_PREFIX
 from enrichment import Brand
 from search import MentionHit
 from service._attribution import host_of, owns
@@ -53,7 +52,6 @@ __all__ = [
     "WEIGHTS",
     "Candidate",
     "Components",
-    "engagement_of",
     "rank_candidates",
 ]
 
@@ -132,21 +130,6 @@ class Candidate:
     engagement: Mapping[str, int] = field(default_factory=dict)
     also_in: tuple[str, ...] = ()
     """Outlets of the cluster's other eligible copies, by name, without the best's."""
-
-
-def engagement_of(extra: Mapping[str, str]) -> dict[str, int]:
-    """The engagement counts a stored document carries in ``extra``
-    (``engagement.<name>`` = a non-negative integer; others ignored)."""
-    counts: dict[str, int] = {}
-    for key, value in extra.items():
-        if key.startswith(EXTRA_ENGAGEMENT_PREFIX):
-            try:
-                number = int(value)
-            except ValueError:
-                continue
-            if number >= 0:
-                counts[key.removeprefix(EXTRA_ENGAGEMENT_PREFIX)] = number
-    return counts
 
 
 def _log_share(value: float, ceiling: int) -> float:
@@ -231,8 +214,8 @@ def rank_candidates(
 ) -> list[Candidate]:
     """The best ``limit`` candidates among ``hits`` (mentions of ``brand``), best first.
 
-    ``engagement`` maps a document id to its counts (``engagement_of``); ``now`` is
-    aware. Hits of other brands are ignored. See the module docstring for the rules.
+    ``engagement`` maps a document id to its counts (``crawlers.social.engagement_of``);
+    ``now`` is aware. Hits of other brands are ignored. See the module docstring for the rules.
     """
     counts = engagement or {}
     admitted = {"positive", "neutral"} if admit_neutral else {"positive"}

@@ -140,6 +140,10 @@ class DeliveryStats:
     latency_counts: dict[str, list[int]] = field(default_factory=dict)
     latency_sum: dict[str, float] = field(default_factory=dict)
 
+    def count_error(self, name: str) -> None:
+        """Count one failure of the class (or HTTP status) ``name``."""
+        self.errors_by_class[name] = self.errors_by_class.get(name, 0) + 1
+
     def observe_latency(self, outcome: str, seconds: float) -> None:
         """Count one POST's time (connect to last byte, or to the failure)."""
         counts = self.latency_counts.setdefault(outcome, [0] * (len(LATENCY_BUCKETS) + 1))
@@ -218,9 +222,7 @@ class DeliveryWorker:
             if claimed is not None:
                 await self.attempt(claimed)
         except Exception as exc:  # stays pending; tried again (when a claim taken lapses)
-            self.stats.errors_by_class[type(exc).__name__] = (
-                self.stats.errors_by_class.get(type(exc).__name__, 0) + 1
-            )
+            self.stats.count_error(type(exc).__name__)
             if isinstance(exc, StoreError):  # claiming or recording the attempt failed
                 log.warning("claiming or recording delivery %s failed: %s", delivery.id, exc)
             else:
@@ -298,9 +300,7 @@ class DeliveryWorker:
         else:
             self.stats.failed_attempts += 1
             kind = error or f"HTTP {status}"
-            self.stats.errors_by_class[kind.split(" to ")[0]] = (
-                self.stats.errors_by_class.get(kind.split(" to ")[0], 0) + 1
-            )
+            self.stats.count_error(kind.split(" to ")[0])
             give_up = attempts >= self._max_attempts
             delay = retry_delay(
                 attempts, base=self._backoff_base, maximum=self._backoff_max, rand=self._rand

@@ -14,9 +14,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from crawlers.social import engagement_of
 from enrichment import SentimentLabel
 from search import MentionFilter, MentionHit, Store
-from service._amplify import HALF_LIFE, WEIGHTS, engagement_of, rank_candidates
+from service._amplify import HALF_LIFE, WEIGHTS, rank_candidates
 from service._amplify_formats import amplify_atom, amplify_csv, amplify_rss
 from service._auth import FeedReader
 from service._deps import StoreDep

@@ -22,9 +22,8 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 
 from crawlers import CrawlError, FeedState, Fetcher, PollResult, Source, document_id
-from crawlers.social import SocialPost, SocialState, poll_social, source_spec
+from crawlers.social import SocialPost, SocialState, engagement_of, poll_social, source_spec
 from search import Store
-from service._amplify import engagement_of
 from service._pipeline_items import PipelineStats
 
 

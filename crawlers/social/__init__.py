@@ -64,6 +64,8 @@ from crawlers.social._post import (
     SocialPollResult,
     SocialPost,
     SocialState,
+    engagement_of,
+    with_engagement,
 )
 from crawlers.social._reddit import (
     RedditSpec,
@@ -97,6 +99,7 @@ __all__ = [
     "YouTubeSpec",
     "bluesky_url",
     "default_base_url",
+    "engagement_of",
     "hackernews_url",
     "mastodon_url",
     "parse_author_feed",
@@ -116,5 +119,6 @@ __all__ = [
     "reddit_url",
     "social_spec",
     "source_spec",
+    "with_engagement",
     "youtube_url",
 ]

@@ -10,6 +10,7 @@ a count the platform does not give is absent, never a zero.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -31,6 +32,27 @@ ENGAGEMENT_RATINGS = "ratings"  # YouTube media:starRating count
 # Prefix of the engagement counts copied into ``Document.extra`` until Document
 # has a field of its own for them (``extra`` holds strings only).
 EXTRA_ENGAGEMENT_PREFIX = "engagement."
+
+
+def engagement_of(extra: Mapping[str, str]) -> dict[str, int]:
+    """The engagement counts a stored document carries in ``extra``
+    (``engagement.<name>`` = a non-negative integer; others ignored)."""
+    counts: dict[str, int] = {}
+    for key, value in extra.items():
+        if key.startswith(EXTRA_ENGAGEMENT_PREFIX):
+            try:
+                number = int(value)
+            except ValueError:
+                continue
+            if number >= 0:
+                counts[key.removeprefix(EXTRA_ENGAGEMENT_PREFIX)] = number
+    return counts
+
+
+def with_engagement(extra: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, str]:
+    """``extra`` with its engagement entries replaced by ``counts`` (the others kept)."""
+    kept = {k: v for k, v in extra.items() if not k.startswith(EXTRA_ENGAGEMENT_PREFIX)}
+    return kept | {EXTRA_ENGAGEMENT_PREFIX + name: str(n) for name, n in sorted(counts.items())}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,8 +106,6 @@ class SocialPost:
         extra["post_id"] = self.post_id
         if self.link:
             extra["link"] = self.link
-        for name, count in self.engagement.items():
-            extra[EXTRA_ENGAGEMENT_PREFIX + name] = str(count)
         return Document(
             id=document_id(self.url),
             url=self.url,
@@ -102,7 +122,7 @@ class SocialPost:
             country=source.country,
             tier=source.tier,
             audience=source.audience,
-            extra=extra,
+            extra=with_engagement(extra, self.engagement),
         )
 
 

@@ -11,13 +11,13 @@ from datetime import timedelta
 
 import pytest
 
+from crawlers.social import engagement_of
 from enrichment import Sentiment
 from search import MentionHit
 from service._amplify import (
     HALF_LIFE,
     WEIGHTS,
     Components,
-    engagement_of,
     rank_candidates,
 )
 from service._amplify_formats import amplify_csv

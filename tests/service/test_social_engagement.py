@@ -23,9 +23,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crawlers import document_id
-from crawlers.social import parse_youtube_feed
+from crawlers.social import engagement_of, parse_youtube_feed
 from search import MentionFilter, Store
-from service._amplify import engagement_of
 from service._app import create_app
 from service._runtime import Runtime
 from tests._servers import serve_app

@@ -14,9 +14,8 @@ import json
 from pathlib import Path
 
 from crawlers import document_id
-from crawlers.social import parse_statuses
+from crawlers.social import engagement_of, parse_statuses
 from crawlers.social._common import WindowCursor
-from service._amplify import engagement_of
 from service._runtime import Runtime
 from tests.crawlers.social.conftest import (
     MASTODON_ACCOUNT,

@@ -61,6 +61,28 @@ def _delivery(
     )
 
 
+def _attempt(
+    attempt_id: str,
+    number: int,
+    *,
+    at: datetime = T0,
+    status_code: int | None = None,
+    error: str | None = None,
+    latency_ms: float,
+) -> DeliveryAttempt:
+    """An attempt at delivery ``d1`` of subscription ``h1``."""
+    return DeliveryAttempt(
+        id=attempt_id,
+        delivery_id="d1",
+        subscription_id="h1",
+        attempt=number,
+        at=at,
+        status_code=status_code,
+        error=error,
+        latency_ms=latency_ms,
+    )
+
+
 @pytest.fixture
 async def alerts(make_store: StoreFactory) -> AsyncIterator[AlertStore]:
     store = make_store()
@@ -147,26 +169,8 @@ async def test_no_pending_delivery_means_nothing_is_due(alerts: AlertStore) -> N
 
 async def test_attempts_are_logged_in_order_with_the_delivery_state(alerts: AlertStore) -> None:
     await alerts.record_alert(_alert(), [_delivery("d1")])
-    first = DeliveryAttempt(
-        id="x1",
-        delivery_id="d1",
-        subscription_id="h1",
-        attempt=1,
-        at=T0,
-        status_code=500,
-        error=None,
-        latency_ms=12.5,
-    )
-    second = DeliveryAttempt(
-        id="x2",
-        delivery_id="d1",
-        subscription_id="h1",
-        attempt=2,
-        at=T0 + timedelta(seconds=2),
-        status_code=None,
-        error="ConnectError",
-        latency_ms=3.0,
-    )
+    first = _attempt("x1", 1, status_code=500, latency_ms=12.5)
+    second = _attempt("x2", 2, at=T0 + timedelta(seconds=2), error="ConnectError", latency_ms=3.0)
     retry = _delivery("d1").with_changes(attempts=1, next_attempt_at=T0 + timedelta(seconds=2))
     await alerts.record_attempt(retry, first)
     dead = retry.with_changes(attempts=2, state="dead", last_error="ConnectError")
@@ -286,16 +290,7 @@ async def test_recording_the_attempt_ends_the_claim(alerts: AlertStore) -> None:
     claimed = await alerts.claim_delivery("d1", claimant="a", now=T0, lease=LEASE)
     assert claimed is not None
     retry_at = T0 + timedelta(seconds=5)  # before the lease would have run out
-    attempt = DeliveryAttempt(
-        id="x1",
-        delivery_id="d1",
-        subscription_id="h1",
-        attempt=1,
-        at=T0,
-        status_code=503,
-        error=None,
-        latency_ms=1.0,
-    )
+    attempt = _attempt("x1", 1, status_code=503, latency_ms=1.0)
     await alerts.record_attempt(claimed.with_changes(attempts=1, next_attempt_at=retry_at), attempt)
     recorded = await alerts.get_delivery("d1")
     assert recorded == _delivery("d1").with_changes(attempts=1, next_attempt_at=retry_at)
