@@ -37,7 +37,7 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from crawlers._config import FetchConfig
 from crawlers._errors import BlockedAddressError, PermanentFetchError, TransientFetchError
@@ -80,7 +80,7 @@ class _Host:
 
 
 class Fetcher:
-    """Fetches URLs politely through one shared ``httpx.AsyncClient``.
+    """Fetches URLs politely through one shared ``httpx2.AsyncClient``.
 
     ``transport`` replaces the network (tests inject faults a real server cannot
     produce; the SSRF guard, which lives in the network layer, then does not apply).
@@ -92,7 +92,7 @@ class Fetcher:
         self,
         *,
         config: FetchConfig | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
     ) -> None:
         self.config = config or FetchConfig()
@@ -105,14 +105,14 @@ class Fetcher:
             error_ttl=self.config.robots_error_ttl,
             max_hosts=self.config.robots_cache_size,
         )
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx2.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.config.max_connections)
         self._hosts: dict[str, _Host] = {}
         self._random = random.Random()
 
     async def __aenter__(self) -> Fetcher:
         config = self.config
-        limits = httpx.Limits(
+        limits = httpx2.Limits(
             max_connections=config.max_connections,
             max_keepalive_connections=config.max_connections,
         )
@@ -121,14 +121,14 @@ class Fetcher:
             policy = AddressPolicy.from_cidrs(config.allow_networks)
             backend = GuardedBackend(policy, resolver=self._resolver)
             transport = GuardedTransport(limits=limits, backend=backend)
-        self._client = httpx.AsyncClient(
+        self._client = httpx2.AsyncClient(
             transport=transport,
             headers={
                 "User-Agent": config.user_agent,
                 # Only what ``_read_body`` can decode with a bound on the output.
                 "Accept-Encoding": "gzip, deflate",
             },
-            timeout=httpx.Timeout(
+            timeout=httpx2.Timeout(
                 connect=config.connect_timeout,
                 read=config.read_timeout,
                 write=config.read_timeout,
@@ -302,16 +302,16 @@ class Fetcher:
             raise TransientFetchError(
                 f"no complete response within {self.config.total_timeout}s", url=url
             ) from exc
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
-        except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
+        except (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.ProxyError) as exc:
             raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
-        except httpx.HTTPError as exc:  # invalid URL, local protocol error, ...
+        except httpx2.HTTPError as exc:  # invalid URL, local protocol error, ...
             raise PermanentFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
-        except httpx.InvalidURL as exc:
+        except httpx2.InvalidURL as exc:
             raise PermanentFetchError(f"invalid URL: {exc}", url=url) from exc
 
-    async def _read_body(self, response: httpx.Response, *, url: str) -> bytes:
+    async def _read_body(self, response: httpx2.Response, *, url: str) -> bytes:
         """Stream and decode the body, refusing it once it exceeds ``max_bytes`` decoded."""
         limit = self.config.max_bytes
         status = response.status_code

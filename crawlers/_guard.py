@@ -8,7 +8,7 @@ check sits in the network backend of the HTTP client, where the connection is ma
 2. every resolved address is checked (``AddressPolicy.blocked_reason``); if any is
    refused, the whole host is refused (``BlockedAddressError`` naming the address);
 3. the socket connects to one of **those same addresses**; the URL, the ``Host``
-   header and the TLS SNI name stay the host name (httpcore passes the origin's host
+   header and the TLS SNI name stay the host name (httpcore2 passes the origin's host
    to ``start_tls``), so certificates are verified as usual.
 
 There is no second resolution for an attacker's DNS to answer differently (DNS
@@ -25,8 +25,8 @@ import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-import httpcore
-import httpx
+import httpcore2
+import httpx2
 
 from crawlers._errors import BlockedAddressError
 
@@ -131,28 +131,28 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(seen)
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that resolves, checks, then connects to the checked IP."""
+class GuardedBackend(httpcore2.AsyncNetworkBackend):
+    """An httpcore2 network backend that resolves, checks, then connects to the checked IP."""
 
     def __init__(
         self,
         policy: AddressPolicy,
         *,
         resolver: Resolver | None = None,
-        inner: httpcore.AsyncNetworkBackend | None = None,
+        inner: httpcore2.AsyncNetworkBackend | None = None,
     ) -> None:
         self._policy = policy
         self._resolve = resolver or system_resolver
-        self._inner = inner or httpcore.AnyIOBackend()
+        self._inner = inner or httpcore2.AnyIOBackend()
 
     async def connect_tcp(
         self,
         host: str,
         port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore2's interface
         local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
         addresses = await self._checked_addresses(host, port, timeout)
         last: Exception | None = None
         for address in addresses:  # the first that accepts; all were checked
@@ -164,7 +164,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                     local_address=local_address,
                     socket_options=socket_options,
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
                 last = exc
         assert last is not None  # _checked_addresses never returns an empty list
         raise last
@@ -186,12 +186,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 async with asyncio.timeout(timeout):
                     names = await self._resolve(host, port)
             except TimeoutError as exc:
-                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+                raise httpcore2.ConnectTimeout(f"resolving {host} timed out") from exc
             except OSError as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+                raise httpcore2.ConnectError(f"cannot resolve {host}: {exc}") from exc
         addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
         if not addresses:
-            raise httpcore.ConnectError(f"{host} resolved to no address")
+            raise httpcore2.ConnectError(f"{host} resolved to no address")
         for address in addresses:
             reason = self._policy.blocked_reason(address)
             if reason is not None:
@@ -205,9 +205,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self,
         path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore2's interface
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
         raise BlockedAddressError("unix sockets are never connected to", url=path, address=path)
 
     async def sleep(self, seconds: float) -> None:
@@ -219,35 +219,35 @@ def guarded_transport(
     *,
     max_connections: int = 10,
     resolver: Resolver | None = None,
-) -> httpx.AsyncBaseTransport:
-    """An httpx transport with the SSRF guard, for clients other than ``Fetcher``
+) -> httpx2.AsyncBaseTransport:
+    """An httpx2 transport with the SSRF guard, for clients other than ``Fetcher``
     (e.g. WebSub subscription requests to a hub named by a feed):
-    ``httpx.AsyncClient(transport=guarded_transport(("127.0.0.1/32",)), trust_env=False)``.
+    ``httpx2.AsyncClient(transport=guarded_transport(("127.0.0.1/32",)), trust_env=False)``.
     Refusals raise ``BlockedAddressError`` (with ``url`` = the host) out of the client.
     """
     backend = GuardedBackend(AddressPolicy.from_cidrs(allow_networks), resolver=resolver)
-    limits = httpx.Limits(max_connections=max_connections)
+    limits = httpx2.Limits(max_connections=max_connections)
     return GuardedTransport(limits=limits, backend=backend)
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport with its connection pool built on a ``GuardedBackend``.
+class GuardedTransport(httpx2.AsyncHTTPTransport):
+    """httpx2's own transport with its connection pool built on a ``GuardedBackend``.
 
-    httpx does not take a network backend as an argument, so the pool is rebuilt
+    httpx2 does not take a network backend as an argument, so the pool is rebuilt
     with the same settings; ``tests/crawlers/test_guard.py`` fails if that stops
-    working. ``ssl_context`` defaults to httpx's (certifi's CAs, no environment).
+    working. ``ssl_context`` defaults to httpx2's (the system's CAs, no environment).
     """
 
     def __init__(
         self,
         *,
-        limits: httpx.Limits,
+        limits: httpx2.Limits,
         backend: GuardedBackend,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(limits=limits, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+        self._pool = httpcore2.AsyncConnectionPool(
+            ssl_context=ssl_context or httpx2.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from crawlers._errors import BlockedAddressError, PermanentFetchError, TransientFetchError
 from crawlers._feeds import ParsedFeed, parse_feed
@@ -71,7 +71,7 @@ RETRY_CAP = timedelta(hours=6)
 
 # A hub answers a subscription request at once (it verifies later, asynchronously);
 # 10 s to connect and 30 s in all bound a hung hub without failing a slow one.
-HUB_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+HUB_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
 # Connections to hubs at once: there are few hubs (most feeds share a handful), and
 # subscription requests are rare.
 HUB_CONNECTIONS = 8
@@ -274,14 +274,14 @@ def hub_client(
     user_agent: str,
     block_private_addresses: bool = True,
     allow_networks: Iterable[str] = (),
-    timeout: httpx.Timeout = HUB_TIMEOUT,
-) -> httpx.AsyncClient:
+    timeout: httpx2.Timeout = HUB_TIMEOUT,
+) -> httpx2.AsyncClient:
     """The client for ``request_subscription``: the SSRF guard when blocking, no proxies,
     no redirects (a hub is asked exactly where the feed says). Close it after use."""
     transport = None
     if block_private_addresses:
         transport = guarded_transport(allow_networks, max_connections=HUB_CONNECTIONS)
-    return httpx.AsyncClient(
+    return httpx2.AsyncClient(
         transport=transport,
         headers={"User-Agent": user_agent},
         timeout=timeout,
@@ -291,7 +291,7 @@ def hub_client(
 
 
 async def request_subscription(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     *,
     hub: str,
     topic: str,
@@ -317,11 +317,11 @@ async def request_subscription(
         response = await client.post(hub, data=form)
     except BlockedAddressError as exc:
         raise BlockedAddressError(str(exc), url=hub, address=exc.address) from None
-    except httpx.TimeoutException as exc:
+    except httpx2.TimeoutException as exc:
         raise TransientFetchError(f"hub timeout: {type(exc).__name__}", url=hub) from exc
-    except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+    except (httpx2.NetworkError, httpx2.RemoteProtocolError) as exc:
         raise TransientFetchError(f"hub: {type(exc).__name__}: {exc}", url=hub) from exc
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+    except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
         raise PermanentFetchError(f"hub: {type(exc).__name__}: {exc}", url=hub) from exc
     status = response.status_code
     if 200 <= status < 300:

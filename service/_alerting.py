@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from crawlers import guarded_transport
 from search import Store, alert_store
@@ -29,7 +29,7 @@ __all__ = ["Alerting"]
 log = logging.getLogger("clarion.alerts")
 
 
-def webhook_client(settings: Settings) -> httpx.AsyncClient:
+def webhook_client(settings: Settings) -> httpx2.AsyncClient:
     """The client deliveries go through: the SSRF guard checks every connection (as
     for sources), no proxy from the environment, redirects never followed."""
     transport = (
@@ -37,7 +37,7 @@ def webhook_client(settings: Settings) -> httpx.AsyncClient:
         if settings.block_private_addresses
         else None
     )
-    return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
+    return httpx2.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
 
 
 @dataclass(kw_only=True)

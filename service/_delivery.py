@@ -59,7 +59,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpx2
 
 from crawlers import CrawlError
 from search import AlertStore, Delivery, DeliveryAttempt, StoreError
@@ -83,7 +83,7 @@ IDLE_LOOK = 5.0
 # After a store failure the worker waits this long before looking again: long
 # enough not to hammer a store that is down, short enough to resume quickly.
 STORE_RETRY = 2.0
-# A POST ends by this many times CLARION_WEBHOOK_TIMEOUT at the latest: httpx's
+# A POST ends by this many times CLARION_WEBHOOK_TIMEOUT at the latest: httpx2's
 # timeout bounds each phase (connect, each read), so a receiver that drips its
 # answer byte by byte could otherwise outlast any lease.
 SEND_DEADLINE_FACTOR = 2.0
@@ -158,7 +158,7 @@ class DeliveryWorker:
         self,
         *,
         store: AlertStore,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         max_attempts: int,
         timeout: float,
         backoff_base: float,
@@ -276,11 +276,11 @@ class DeliveryWorker:
             status = response.status_code
             if response.is_redirect:
                 error = f"redirect to {response.headers.get('location', '?')[:200]}"
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             error = type(exc).__name__
             log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
         except (CrawlError, OSError) as exc:  # the SSRF guard's refusal, an OS-level failure
-            # ... or the deadline (TimeoutError, an OSError), apart from httpx's timeouts
+            # ... or the deadline (TimeoutError, an OSError), apart from httpx2's timeouts
             error = "SendDeadlineExceeded" if deadline.expired() else type(exc).__name__
             log.info("webhook %s to %s: %s: %s", delivery.id, subscription.url, error, exc)
         latency_ms = (time.perf_counter() - started) * 1000

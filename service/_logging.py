@@ -89,7 +89,7 @@ def configure_logging(level: str, *, fmt: LogFormat = "text") -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # One line per HTTP request of the crawler is debug detail, not an operator's news.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

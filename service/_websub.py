@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 from crawlers import (
     FeedEntry,
@@ -82,7 +82,7 @@ class WebSubManager:
         self,
         *,
         store: Store,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         public_url: str,
         lease_seconds: int,
         safety_poll_interval: float,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
+import httpx2
 
 from crawlers import (
     FeedState,
@@ -104,7 +104,7 @@ class HubRequests:
         self,
         *,
         store: Store,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         lease_seconds: int,
         callback_url: Callable[[str], str],
         stats: WebSubStats,

@@ -7,7 +7,7 @@ import itertools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
+import httpx2
 import pytest
 
 from crawlers import (
@@ -301,33 +301,33 @@ async def test_connection_refused_is_transient(fetcher: Fetcher):
 async def test_injected_transport_retries_network_errors_then_succeeds():
     calls = 0
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         nonlocal calls
         calls += 1
         if calls <= 2:
-            raise httpx.ReadError("connection reset by peer", request=request)
-        return httpx.Response(200, content=b"fine")
+            raise httpx2.ReadError("connection reset by peer", request=request)
+        return httpx2.Response(200, content=b"fine")
 
-    async with Fetcher(config=FAST, transport=httpx.MockTransport(handle)) as fetcher:
+    async with Fetcher(config=FAST, transport=httpx2.MockTransport(handle)) as fetcher:
         result = await fetcher.get("https://news.example.com/a")
     assert result.content == b"fine"
     assert calls == 3
 
 
 async def test_unsupported_content_encoding_is_permanent():
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"\x00", headers={"Content-Encoding": "br"})
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=b"\x00", headers={"Content-Encoding": "br"})
 
-    async with Fetcher(config=FAST, transport=httpx.MockTransport(handle)) as fetcher:
+    async with Fetcher(config=FAST, transport=httpx2.MockTransport(handle)) as fetcher:
         with pytest.raises(PermanentFetchError, match="Content-Encoding"):
             await fetcher.get("https://news.example.com/a")
 
 
 async def test_only_fetch_errors_escape():
-    def handle(request: httpx.Request) -> httpx.Response:
-        raise httpx.UnsupportedProtocol("nope", request=request)
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.UnsupportedProtocol("nope", request=request)
 
-    async with Fetcher(config=FAST, transport=httpx.MockTransport(handle)) as fetcher:
+    async with Fetcher(config=FAST, transport=httpx2.MockTransport(handle)) as fetcher:
         with pytest.raises(FetchError):
             await fetcher.get("https://news.example.com/a")
 

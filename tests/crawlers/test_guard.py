@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from crawlers import (
@@ -221,12 +221,12 @@ async def tls_server(pem: Path, seen: dict[str, str]) -> tuple[asyncio.Server, i
     return server, server.sockets[0].getsockname()[1]
 
 
-def guarded_client(pem: Path, resolver: CountingResolver) -> httpx.AsyncClient:
+def guarded_client(pem: Path, resolver: CountingResolver) -> httpx2.AsyncClient:
     backend = GuardedBackend(AddressPolicy.from_cidrs(["127.0.0.1/32"]), resolver=resolver)
     trusted = ssl.create_default_context(cafile=str(pem))
-    limits = httpx.Limits(max_connections=4)
+    limits = httpx2.Limits(max_connections=4)
     transport = GuardedTransport(limits=limits, backend=backend, ssl_context=trusted)
-    return httpx.AsyncClient(transport=transport, trust_env=False)
+    return httpx2.AsyncClient(transport=transport, trust_env=False)
 
 
 async def test_tls_keeps_sni_and_certificate_checks_on_the_host_name(tmp_path: Path):
@@ -246,17 +246,17 @@ async def test_tls_certificate_for_another_name_is_refused(tmp_path: Path):
     server, port = await tls_server(pem, {})
     resolver = CountingResolver({"news.example": [["127.0.0.1"]]})
     async with server, guarded_client(pem, resolver) as client:
-        with pytest.raises(httpx.ConnectError, match=r"certificate|hostname"):
+        with pytest.raises(httpx2.ConnectError, match=r"certificate|hostname"):
             await client.get(f"https://news.example:{port}/")
 
 
 async def test_guarded_transport_for_other_clients(publisher: Publisher, token: str):
     """What a WebSub subscriber uses to POST to a hub a feed names."""
     url = f"{publisher.base}/stamp/{token}"
-    async with httpx.AsyncClient(transport=guarded_transport(), trust_env=False) as client:
+    async with httpx2.AsyncClient(transport=guarded_transport(), trust_env=False) as client:
         with pytest.raises(BlockedAddressError, match="loopback"):
             await client.get(url)
     allowed = guarded_transport(("127.0.0.1/32",))
-    async with httpx.AsyncClient(transport=allowed, trust_env=False) as client:
+    async with httpx2.AsyncClient(transport=allowed, trust_env=False) as client:
         assert (await client.get(url)).text == "stamped"
     assert len(publisher.seen("stamp", token)) == 1

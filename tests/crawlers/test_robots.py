@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -229,10 +229,10 @@ async def test_a_blocked_host_fails_as_blocked_not_as_robots_unreachable(site: S
 async def test_robots_is_asked_for_with_clarions_user_agent(site: Site):
     seen: list[str] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(f"{request.url.path} {request.headers['user-agent']}")
-        return httpx.Response(200, content=b"User-agent: *\nDisallow:\n")
+        return httpx2.Response(200, content=b"User-agent: *\nDisallow:\n")
 
-    async with Fetcher(config=CONFIG, transport=httpx.MockTransport(handle)) as fetcher:
+    async with Fetcher(config=CONFIG, transport=httpx2.MockTransport(handle)) as fetcher:
         await fetcher.get("https://news.example/a", respect_robots=True)
     assert seen == [f"/robots.txt {CONFIG.user_agent}", f"/a {CONFIG.user_agent}"]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -57,7 +57,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
         await store.close()
 
 
-def worker(store: SQLiteStore, client: httpx.AsyncClient) -> DeliveryWorker:
+def worker(store: SQLiteStore, client: httpx2.AsyncClient) -> DeliveryWorker:
     return DeliveryWorker(
         store=store, client=client, max_attempts=2, timeout=5, backoff_base=0.01, backoff_max=0.01
     )
