@@ -5,7 +5,7 @@ pages' trafilatura-only extraction rate on the same machine in the same run.
 
 Prints articles/s end to end (poll, fetch, extract, language, brand matching,
 sentiment, key messages, syndication, SQLite write), CPU seconds (the main process and
-its extraction workers, read from /proc, the feed farm left out), peak memory, the
+its extraction workers, read from /proc; the feed farm's own printed apart), peak memory, the
 extraction-only rate and CPU with the same number of worker processes, and the ratio of
 the two. ``--brands none`` tracks no brand, so no mention is found and no model runs:
 what the crawl itself costs.
@@ -98,9 +98,11 @@ async def _pipeline(
     try:
         await _warm(runtime, workers)
         main0, cpu0, t0 = _stat(os.getpid())[1], _cpu_seconds(leave_out=farm), time.perf_counter()
+        farm0 = _stat(farm)[1]
         stats = await runtime.pipeline.run_once()
         elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=farm) - cpu0
         stats.busy["main process CPU"] = _stat(os.getpid())[1] - main0
+        stats.busy["feed farm CPU"] = _stat(farm)[1] - farm0
         created = stats.documents.get("created", 0)
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats
     finally:
@@ -189,8 +191,10 @@ def main() -> None:
         f"pipeline:        {rate:7.1f} articles/s  ({elapsed:.1f} s wall, {cpu:.1f} s CPU, "
         f"{cpu / created * 1000:.1f} ms CPU per article)"
     )
+    farm_cpu = busy.pop("feed farm CPU")
     steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in busy.items())
     print(f"busy (wall seconds in each step's calls, summed over concurrent calls): {steps}")
+    print(f"feed farm:       {farm_cpu:7.1f} s CPU serving feeds and pages (not counted above)")
     print(f"peak RSS:        {me:7.0f} MiB main process, {children:.0f} MiB largest child")
     print(
         f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s wall, "

@@ -89,6 +89,8 @@ def find_mentions(
     """The mentions of ``brands`` (each with its parsed query) in one document;
     ``authors`` … ``country`` are what ``author:``, ``site:``, ``lang:`` and
     ``country:`` compare (see ``enrichment._match``)."""
+    if not brands:
+        return []  # no query to answer: the index would be cut for nothing
     index = DocumentIndex(
         title=title, text=text, authors=authors, domain=domain, language=language, country=country
     )

@@ -36,7 +36,7 @@ from typing import Final
 
 import numpy as np
 
-from enrichment._tokens import words
+from enrichment._tokens import folded_words
 
 __all__ = [
     "BANDS",
@@ -123,7 +123,7 @@ class SyndicationCandidate:
 
 
 def _shingle_hashes(text: str) -> set[int]:
-    tokens = words(text)
+    tokens = folded_words(text)
     found = set()
     for i in range(len(tokens) - SHINGLE_WORDS + 1):
         shingle = " ".join(tokens[i : i + SHINGLE_WORDS]).encode()

@@ -42,6 +42,9 @@ _WORD = regex.compile(rf"{_ACRONYM_S}|[{_CJK}]|(?:(?![{_CJK}])[\p{{L}}\p{{N}}\p{
 # Folded forms of distinct words seen recently; a document repeats most of its
 # words and a corpus shares most of its vocabulary, so a bounded cache pays.
 _FOLD_CACHE_SIZE = 1 << 16
+# Texts whose folded words are remembered: a document is sketched when it is
+# enriched and indexed when it is saved, a few batches of 16 later at most.
+_FOLDED_TEXTS = 64
 
 
 @functools.lru_cache(maxsize=_FOLD_CACHE_SIZE)
@@ -63,6 +66,13 @@ def exact(word: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """The words of ``text``, as written."""
     return tuple(_WORD.findall(text))
+
+
+@functools.lru_cache(maxsize=_FOLDED_TEXTS)
+def folded_words(text: str) -> tuple[str, ...]:
+    """The folded words of ``text``. Remembered for the last few texts: the full-text
+    index and the syndication shingles of a document both read its text's words."""
+    return tuple(fold(w) for w in _WORD.findall(text))
 
 
 class Tokens:

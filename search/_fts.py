@@ -1,7 +1,7 @@
 """Clarion queries as SQLite FTS5 ``MATCH`` expressions (pure), and the text the index holds.
 
 The FTS index does not hold a document's raw title and text but its *words*
-as Clarion cuts them (``enrichment._tokens.words``), folded (``fold``: case and
+as Clarion cuts them (``enrichment._tokens.folded_words``), folded (``fold``: case and
 Latin accents) and joined by spaces; ``index_text`` builds that. The FTS5
 tokenizer is ``unicode61`` with ``categories 'L* N* Co M*'`` (so that combining
 marks stay inside words, as in Clarion's rule) and no diacritic removal (fold
@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrichment._query_ast import And, Node, Not, Or, Value
-from enrichment._tokens import fold, words
+from enrichment._tokens import folded_words
 from search._query_compile import QueryDialect, Words, compile_node
 
 __all__ = ["FTS_FIELDS", "FtsQuery", "compile_query", "index_text"]
@@ -68,7 +68,7 @@ class FtsQuery:
 
 def index_text(text: str) -> str:
     """What the FTS index holds for ``text``: its folded words, joined by spaces."""
-    return " ".join(fold(w) for w in words(text))
+    return " ".join(folded_words(text))
 
 
 def compile_query(node: Node) -> FtsQuery:

@@ -185,7 +185,9 @@ class Runtime:
                 extract_pool=pool,
                 fetch_concurrency=settings.fetch_concurrency,
                 poll_concurrency=settings.poll_concurrency,
-                extract_concurrency=settings.extract_workers,
+                # Two pages per worker: one extracted, one waiting behind it, so a
+                # worker never idles while the event loop hands it the next page.
+                extract_concurrency=2 * settings.extract_workers,
                 enrich_concurrency=settings.enrich_workers,
                 queue_size=settings.queue_size,
                 poll_interval=settings.poll_interval,

@@ -200,6 +200,14 @@ def test_signature_shape_and_stability() -> None:
         band_keys(sig[:10])
 
 
+def test_shingles_are_folded_words() -> None:
+    """A reprint that changes only case and accents (a wire story set in capitals, a
+    site that strips accents) has the same signature, as the module docstring says."""
+    text = "Nestlé SA said on Tuesday it would sell its Gerber unit to a Zürich investor " * 3
+    assert signature(text.upper()) == signature(text)
+    assert signature(text.replace("é", "e").replace("ü", "u")) == signature(text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=(1 << 61) - 1), min_size=1, max_size=40))
 def test_vectorised_minhash_equals_the_integer_arithmetic(hashes: list[int]) -> None:
