@@ -27,6 +27,7 @@ Hashing is stable across processes and versions of Python (blake2b, not
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import struct
@@ -83,24 +84,25 @@ MIN_SHINGLES: Final = 8
 post or a headline-only entry would collide with any other that shares a
 sentence, and reprints are about articles."""
 
-_PRIME: Final = (1 << 61) - 1  # a Mersenne prime above every 8-byte shingle hash we keep
-_MASK: Final = (1 << 61) - 1
+# Distinct words whose hash is remembered: a corpus shares most of its vocabulary.
+_WORD_HASHES: Final = 1 << 16
+# Shingle hashes are taken this many at a time, so a very long text never needs more
+# than PERMUTATIONS * _CHUNK 64-bit values of scratch (8 MiB).
+_CHUNK: Final = 8192
+_U64 = np.uint64
 
 
 def _coefficients() -> tuple[tuple[int, int], ...]:
     # Fixed seed: the permutations are part of the stored format.
     rng = random.Random(0x5EED_C1A2)
-    return tuple((rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(PERMUTATIONS))
+    return tuple((rng.getrandbits(64) | 1, rng.getrandbits(64)) for _ in range(PERMUTATIONS))
 
 
 _PERMUTATIONS: Final = _coefficients()
-_A: Final = np.array([[a] for a, _ in _PERMUTATIONS], dtype=np.uint64)
-_B: Final = np.array([[b] for _, b in _PERMUTATIONS], dtype=np.uint64)
-_P: Final = np.uint64(_PRIME)
-_LOW32: Final = np.uint64(0xFFFF_FFFF)
-_LOW29: Final = np.uint64((1 << 29) - 1)
-_A_HI: Final = _A >> np.uint64(32)
-_A_LO: Final = _A & _LOW32
+_A: Final = np.array([[a] for a, _ in _PERMUTATIONS], dtype=_U64)
+_B: Final = np.array([[b] for _, b in _PERMUTATIONS], dtype=_U64)
+# Odd, so multiplying by it is a bijection modulo 2**64 (the golden-ratio constant).
+_STEP: Final = _U64(0x9E37_79B9_7F4A_7C15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,67 +124,58 @@ class SyndicationCandidate:
     signature: tuple[int, ...]
 
 
-def _shingle_hashes(text: str) -> set[int]:
+@functools.lru_cache(maxsize=_WORD_HASHES)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """The distinct 64-bit hashes of ``text``'s shingles, unordered.
+
+    A shingle's hash is its words' hashes (blake2b) combined as a polynomial in
+    the odd ``_STEP`` modulo ``2**64`` (so changing any one word changes it), then
+    avalanched with SplitMix64's finalizer, all shingles at once."""
     tokens = folded_words(text)
-    found = set()
-    for i in range(len(tokens) - SHINGLE_WORDS + 1):
-        shingle = " ".join(tokens[i : i + SHINGLE_WORDS]).encode()
-        digest = hashlib.blake2b(shingle, digest_size=8).digest()
-        found.add(int.from_bytes(digest, "little") & _MASK)
-    return found
+    count = len(tokens) - SHINGLE_WORDS + 1
+    if count < 1:
+        return np.empty(0, dtype=_U64)
+    words = np.fromiter(map(_word_hash, tokens), dtype=_U64, count=len(tokens))
+    hashes = words[:count].copy()
+    for offset in range(1, SHINGLE_WORDS):
+        hashes *= _STEP
+        hashes += words[offset : offset + count]
+    hashes ^= hashes >> _U64(30)
+    hashes *= _U64(0xBF58_476D_1CE4_E5B9)
+    hashes ^= hashes >> _U64(27)
+    hashes *= _U64(0x94D0_49BB_1331_11EB)
+    hashes ^= hashes >> _U64(31)
+    return np.unique(hashes)
 
 
-def _fold(x: np.ndarray) -> None:
-    """``x`` to a smaller value of the same residue mod ``2**61 - 1``, in place:
-    the bits above 61 are added onto the low ones (``2**61 ≡ 1``)."""
-    high = x >> np.uint64(61)
-    x &= _P
-    x += high
+def _minima(hashes: np.ndarray) -> np.ndarray:
+    """``min over h of ((a * h + b) mod 2**64) >> 3`` for every permutation ``(a, b)``.
 
-
-def _permuted(hashes: np.ndarray) -> np.ndarray:
-    """``(a * h + b) mod (2**61 - 1)`` for every permutation (rows) and shingle
-    hash (columns of ``hashes``, shape ``(1, n)``), exact in 64-bit integers.
-
-    The 122-bit product is split into 32-bit halves, ``hi * 2**64 + mid * 2**32
-    + lo``, and each term is reduced with ``2**64 ≡ 8`` and ``2**61 ≡ 1`` before
-    the sum, so no step overflows: ``hi * 8 < 2**61``, ``mid`` (``< 2**62``)
-    times ``2**32`` is ``(mid >> 29) + (mid & (2**29 - 1)) * 2**32``, and ``lo``
-    is ``(lo >> 61) + (lo & (2**61 - 1))``; the sum stays under ``2**63``. Two
-    folds bring ``x + b`` to at most ``2**61``: a value is then its residue,
-    or (rarely: only residues 0 and 1 can) the residue plus the prime."""
-    h_hi, h_lo = hashes >> np.uint64(32), hashes & _LOW32
-    x = _A_HI * h_hi
-    x <<= np.uint64(3)
-    mid = _A_HI * h_lo
-    mid += _A_LO * h_hi
-    x += mid >> np.uint64(29)
-    mid &= _LOW29
-    mid <<= np.uint64(32)
-    x += mid
-    lo = _A_LO * h_lo
-    x += lo >> np.uint64(61)
-    lo &= _P
-    x += lo
-    _fold(x)
-    x += _B
-    _fold(x)
-    if (x >= _P).any():
-        x = np.where(x >= _P, x - _P, x)
-    return x
+    With ``a`` odd, ``h -> a * h + b`` is a bijection of the 64-bit values; on
+    hashes that are already uniform the share of equal minima estimates Jaccard
+    similarity without bias and with MinHash's standard error (the tests check
+    both at J = 0.3, 0.6 and 0.8). NumPy's unsigned arithmetic wraps
+    modulo ``2**64``; the shift keeps the well-mixed high bits and makes every
+    value fit a signed 64-bit integer (SQLite, Elasticsearch ``long``)."""
+    best = np.full(PERMUTATIONS, np.iinfo(np.uint64).max, dtype=_U64)
+    for start in range(0, len(hashes), _CHUNK):
+        permuted = _A * hashes[None, start : start + _CHUNK]
+        permuted += _B
+        np.minimum(best, permuted.min(axis=1), out=best)
+    return best >> _U64(3)
 
 
 def signature(text: str) -> tuple[int, ...]:
-    """The MinHash signature of ``text``'s shingles; ``()`` when it has fewer
-    than ``MIN_SHINGLES``. Each value is ``min over shingles h of (a * h + b)
-    mod (2**61 - 1)`` for one permutation ``(a, b)``, computed for all 128 at
-    once with NumPy (``_permuted``): 40-80x faster than the same arithmetic on
-    Python integers, with identical values (a test checks them against it)."""
+    """The MinHash signature of ``text``'s shingles (``_minima``), ``()`` when it
+    has fewer than ``MIN_SHINGLES``: all 128 values at once with NumPy."""
     hashes = _shingle_hashes(text)
     if len(hashes) < MIN_SHINGLES:
         return ()
-    values = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
-    return tuple(int(v) for v in _permuted(values[None, :]).min(axis=1))
+    return tuple(int(v) for v in _minima(hashes))
 
 
 def band_keys(sig: Sequence[int]) -> tuple[int, ...]:

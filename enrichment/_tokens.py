@@ -37,7 +37,11 @@ _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
 # as in "RIL's". Headlines stripped of apostrophes write possessives this way
 # (SEntFiN: "ICICIs provisioning", "GAILs nine LNG ships").
 _ACRONYM_S = r"\p{Lu}{2,}(?=s(?![\p{L}\p{N}\p{M}]))"
-_WORD = regex.compile(rf"{_ACRONYM_S}|[{_CJK}]|(?:(?![{_CJK}])[\p{{L}}\p{{N}}\p{{M}}])+")
+# A run of letters, digits and marks other than the CJK scripts, written as a set
+# difference (regex's V1 syntax): twice as fast as a lookahead at every character.
+_WORD = regex.compile(
+    rf"{_ACRONYM_S}|[{_CJK}]|[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]+", flags=regex.V1
+)
 
 # Folded forms of distinct words seen recently; a document repeats most of its
 # words and a corpus shares most of its vocabulary, so a bounded cache pays.

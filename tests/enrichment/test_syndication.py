@@ -28,12 +28,12 @@ from hypothesis import strategies as st
 
 from crawlers import extract_article
 from enrichment._syndication import (
+    _CHUNK,
     _PERMUTATIONS,
-    _PRIME,
     BANDS,
     PERMUTATIONS,
     SyndicationCandidate,
-    _permuted,
+    _minima,
     assign_cluster,
     band_keys,
     jaccard,
@@ -193,7 +193,7 @@ def test_signature_shape_and_stability() -> None:
     assert len(band_keys(sig)) == BANDS
     assert all(-(1 << 63) <= k < (1 << 63) for k in band_keys(sig))
     assert signature(text) == sig  # deterministic: stable hashing, fixed permutations
-    assert sig[:2] == (15658856198115007, 141151664965174959)  # the stored format
+    assert sig[:2] == (35061911794337524, 210616329102706901)  # the stored format
     assert signature("too short to sign") == ()
     assert band_keys(()) == ()
     with pytest.raises(ValueError):
@@ -209,16 +209,41 @@ def test_shingles_are_folded_words() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=(1 << 61) - 1), min_size=1, max_size=40))
+@given(st.lists(st.integers(min_value=0, max_value=(1 << 64) - 1), min_size=1, max_size=40))
 def test_vectorised_minhash_equals_the_integer_arithmetic(hashes: list[int]) -> None:
-    """The NumPy signature is the same as ``min((a * h + b) % (2**61 - 1))`` on Python
-    integers, edge values included (0, the prime itself, hashes whose value is 0 or 1
-    for the first permutation, which the fast path leaves one prime too high)."""
+    """The NumPy minima are ``min(((a * h + b) % 2**64) >> 3)`` on Python integers,
+    edge values included (0, the largest hash, a hash that wraps to 0 for the first
+    permutation), and always fit a signed 64-bit integer."""
     a, b = _PERMUTATIONS[0]
-    inverse = pow(a, -1, _PRIME)
-    residues_0_and_1 = [(-b * inverse) % _PRIME, ((1 - b) * inverse) % _PRIME]
-    edges = [0, _PRIME - 1, _PRIME, *residues_0_and_1]
-    values = np.array([[*hashes, *edges]], dtype=np.uint64)
-    fast = [int(v) for v in _permuted(values).min(axis=1)]
-    slow = [min((a * h + b) % _PRIME for h in values[0].tolist()) for a, b in _PERMUTATIONS]
+    wraps_to_zero = (-b * pow(a, -1, 1 << 64)) % (1 << 64)
+    values = np.array([*hashes, 0, (1 << 64) - 1, wraps_to_zero], dtype=np.uint64)
+    fast = [int(v) for v in _minima(values)]
+    slow = [min(((a * h + b) % (1 << 64)) >> 3 for h in values.tolist()) for a, b in _PERMUTATIONS]
     assert fast == slow
+    assert fast[0] == 0 and all(0 <= v < 1 << 61 for v in fast)
+
+
+def test_long_texts_are_hashed_in_chunks_with_the_same_result() -> None:
+    hashes = np.random.default_rng(3).integers(0, 1 << 63, size=3 * _CHUNK + 5, dtype=np.uint64)
+    slow = [
+        min(((a * h + b) % (1 << 64)) >> 3 for h in hashes.tolist()) for a, b in _PERMUTATIONS[:4]
+    ]
+    assert [int(v) for v in _minima(hashes)[:4]] == slow
+
+
+@pytest.mark.parametrize("similarity", [0.3, 0.6, 0.8])
+def test_signatures_estimate_jaccard_without_bias(similarity: float) -> None:
+    """Over 300 pairs of random 900-shingle sets, the estimate's mean error is
+    under 0.01 and its RMSE within 15% of MinHash's ``sqrt(J(1-J)/128)``."""
+    rng = np.random.default_rng(11)
+    n = 900
+    shared = round(2 * n * similarity / (1 + similarity))  # |A ∩ B| for J = similarity
+    errors = []
+    for _ in range(300):
+        pool = rng.choice(1 << 62, size=2 * n - shared, replace=False).astype(np.uint64)
+        a, b = pool[:n], np.concatenate([pool[:shared], pool[n:]])
+        estimate = float((_minima(a) == _minima(b)).mean())
+        errors.append(estimate - shared / (2 * n - shared))
+    theory = (similarity * (1 - similarity) / PERMUTATIONS) ** 0.5
+    assert abs(np.mean(errors)) < 0.01
+    assert float(np.sqrt(np.mean(np.square(errors)))) < 1.15 * theory
