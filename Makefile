@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean chromium
+.PHONY: install run test lint clean chromium
 
 # torch==2.13.0 first: on these machines pip takes its CPU build from local disk; with it
 # installed, the project's `torch>=2.2` is already satisfied and nothing larger is pulled.

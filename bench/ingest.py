@@ -18,8 +18,8 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
-import resource
 import sqlite3
+import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -41,9 +41,9 @@ def _stat(pid: int) -> tuple[int, float]:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(*, leave_out: int) -> float:
-    """CPU seconds of this process and its live descendants (the extraction workers),
-    without the ``leave_out`` process (the feed farm) and its own descendants."""
+def _family(*, leave_out: int) -> list[tuple[int, float]]:
+    """(pid, CPU seconds) of this process and its live descendants (the extraction
+    workers), without the ``leave_out`` process (the feed farm) and its descendants."""
     stats: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -51,18 +51,33 @@ def _cpu_seconds(*, leave_out: int) -> float:
                 stats[int(entry)] = _stat(int(entry))
             except (FileNotFoundError, ProcessLookupError):
                 continue
-    wanted, total = {os.getpid()}, 0.0
+    wanted, found = {os.getpid()}, []
     while wanted:
         pid = wanted.pop()
-        total += stats[pid][1] if pid in stats else 0.0
+        if pid in stats:
+            found.append((pid, stats[pid][1]))
         wanted |= {p for p, (parent, _) in stats.items() if parent == pid and p != leave_out}
-    return total
+    return found
 
 
-def _peak_mib() -> tuple[float, float]:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return me, children
+def _cpu_seconds(*, leave_out: int) -> float:
+    return sum(cpu for _, cpu in _family(leave_out=leave_out))
+
+
+def _peak_mib(*, leave_out: int) -> tuple[float, float]:
+    """Peak RSS (VmHWM) of this process and of its largest live descendant, in MiB.
+    Read from /proc: getrusage's figure for children is carried across exec, so a
+    worker spawned by a large parent would report the parent's size."""
+    peaks = {}
+    for pid, _ in _family(leave_out=leave_out):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                line = next(x for x in f if x.startswith("VmHWM:"))
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+        peaks[pid] = int(line.split()[1]) / 1024
+    me = peaks.pop(os.getpid(), 0.0)
+    return me, max(peaks.values(), default=0.0)
 
 
 async def _pipeline(
@@ -75,7 +90,7 @@ async def _pipeline(
     brands: str,
     farm: int,
     concurrency: int,
-) -> tuple[int, float, float, dict[str, float]]:
+) -> tuple[int, float, float, dict[str, float], tuple[float, float]]:
     tracked = demo_config("http://unused")["brands"] if brands == "demo" else []
     sources = [
         {"id": f"f{i}", "url": f"{base}/f{i}/feed.xml", "outlet": f"Outlet {i}"}
@@ -103,6 +118,7 @@ async def _pipeline(
         elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=farm) - cpu0
         stats.busy["main process CPU"] = _stat(os.getpid())[1] - main0
         stats.busy["feed farm CPU"] = _stat(farm)[1] - farm0
+        peaks = _peak_mib(leave_out=farm)
         created = stats.documents.get("created", 0)
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats
     finally:
@@ -112,7 +128,7 @@ async def _pipeline(
             "SELECT count(*), count(DISTINCT document_id) FROM mentions"
         ).fetchone()
     print(f"mentions: {mentions} in {mentioned} of {created} documents")
-    return created, elapsed, cpu, stats.busy
+    return created, elapsed, cpu, stats.busy, peaks
 
 
 async def _warm(runtime: Runtime, workers: int) -> None:
@@ -158,49 +174,61 @@ def main() -> None:
     parser.add_argument(
         "--brands", choices=("demo", "none"), default="demo", help="none: the crawl alone"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of both legs, one after the other"
+    )
     args = parser.parse_args()
-    base, farm = start_farm(feeds=args.feeds, items=args.items)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run = _pipeline(
-                base,
-                args.feeds,
-                args.workers,
-                Path(tmp),
-                quantize=args.quantize,
-                brands=args.brands,
-                farm=farm.pid or 0,
-                concurrency=args.concurrency,
-            )
-            created, elapsed, cpu, busy = asyncio.run(run)
-    finally:
-        farm.terminate()
-    me, children = _peak_mib()
-    extracted, x_elapsed, x_cpu = _extraction_only(args.feeds, args.items, args.workers)
-    rate, x_rate = created / elapsed, extracted / x_elapsed
     print(
         f"command: .venv/bin/python -m bench.ingest --feeds {args.feeds} --items {args.items}"
         f" --workers {args.workers} --brands {args.brands} --concurrency {args.concurrency}"
-        f"{' --quantize' if args.quantize else ''}"
+        f" --repeat {args.repeat}{' --quantize' if args.quantize else ''}"
     )
+    print(f"feeds {args.feeds}, items {args.items}, cores {multiprocessing.cpu_count()}")
+    base, farm = start_farm(feeds=args.feeds, items=args.items)
+    ratios = []
+    try:
+        for number in range(1, args.repeat + 1):
+            if args.repeat > 1:
+                print(f"-- run {number} of {args.repeat}")
+            ratios.append(_run_both(args, base, farm.pid or 0))
+    finally:
+        farm.terminate()
+    if args.repeat > 1:
+        listed = ", ".join(f"{r:.0%}" for r in ratios)
+        print(f"ratio, median of {args.repeat} runs: {statistics.median(ratios):.0%} ({listed})")
+
+
+def _run_both(args: argparse.Namespace, base: str, farm: int) -> float:
+    """One run of the pipeline, then of extraction only; prints both; returns the ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run = _pipeline(
+            base,
+            args.feeds,
+            args.workers,
+            Path(tmp),
+            quantize=args.quantize,
+            brands=args.brands,
+            farm=farm,
+            concurrency=args.concurrency,
+        )
+        created, elapsed, cpu, busy, (me, worker) = asyncio.run(run)
+    extracted, x_elapsed, x_cpu = _extraction_only(args.feeds, args.items, args.workers)
+    rate, x_rate = created / elapsed, extracted / x_elapsed
     print(
-        f"feeds {args.feeds}, articles {created} (new documents), "
-        f"cores {multiprocessing.cpu_count()}"
-    )
-    print(
-        f"pipeline:        {rate:7.1f} articles/s  ({elapsed:.1f} s wall, {cpu:.1f} s CPU, "
-        f"{cpu / created * 1000:.1f} ms CPU per article)"
+        f"pipeline:        {rate:7.1f} articles/s  ({created} new documents, {elapsed:.1f} s wall,"
+        f" {cpu:.1f} s CPU, {cpu / created * 1000:.1f} ms CPU per article)"
     )
     farm_cpu = busy.pop("feed farm CPU")
     steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in busy.items())
     print(f"busy (wall seconds in each step's calls, summed over concurrent calls): {steps}")
     print(f"feed farm:       {farm_cpu:7.1f} s CPU serving feeds and pages (not counted above)")
-    print(f"peak RSS:        {me:7.0f} MiB main process, {children:.0f} MiB largest child")
+    print(f"peak RSS:        {me:7.0f} MiB main process, {worker:.0f} MiB largest worker")
     print(
         f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s wall, "
         f"{x_cpu:.1f} s CPU, {x_cpu / extracted * 1000:.1f} ms CPU per article)"
     )
     print(f"ratio pipeline / extraction-only: {rate / x_rate:.0%}")
+    return rate / x_rate
 
 
 if __name__ == "__main__":
