@@ -3,18 +3,22 @@
 - ``GET /api/v1/timelines/tag/:hashtag`` and ``GET /api/v1/accounts/:id/statuses``
   (both public on default instance settings) return a JSON list of statuses,
   newest first; ``content`` is HTML.
-- Incremental polling: the cursor is the newest status id seen. The next poll asks
-  for ``min_id=<cursor>`` (statuses immediately newer, so none is skipped when more
-  than a page arrived) and follows the ``Link: rel="prev"`` URL the server returns,
-  page after page, until a page comes back short or ``MAX_PAGES`` is reached.
-- The recent window: ``min_id`` never returns a status again, so a poll with a
-  cursor also asks for the newest page (no ``min_id``, ``limit`` statuses) and
-  returns its statuses too, merged with the new ones (each once, by URL): the
-  pipeline refreshes the counts of those it has stored. The window's request is
-  conditional on its own validators, saved in the cursor (``WindowCursor``); the
-  ``min_id`` request keeps the source's. The cursor moves over the window's ids
-  only when the window reaches back to what was already read (else statuses in
-  between, read by the next poll's ``min_id`` pages, would be skipped).
+- Incremental polling: the cursor is the newest status id read without a gap. When
+  more statuses arrived than the newest page shows (below), the poll asks for
+  ``min_id=<cursor>`` (statuses immediately newer, so none is skipped) and follows
+  the ``Link: rel="prev"`` URL the server returns, page after page, until a page
+  comes back short or ``MAX_PAGES`` is reached.
+- The recent window: a poll with a cursor first asks for the newest page (no
+  ``min_id``, ``limit`` statuses), conditional on the window's own validators saved
+  in the cursor (``WindowCursor``): a 304 means nothing new and no count moved, one
+  request. When the page reaches back to the cursor (it holds the cursor's status or
+  an older one, or it is short), it holds every new status: returned as they are,
+  one request; the pipeline refreshes the counts of those it has stored. Otherwise
+  (more new statuses than a page) the ``min_id`` pages are read as above, conditional
+  on the source's validators, and the window's statuses follow them (each once, by
+  URL); the cursor moves over the window's ids, and keeps the window's validators,
+  only when the ``min_id`` pages reached it (else statuses in between, read by the
+  next poll, would be skipped, or hidden behind the unchanged window's 304).
 - A reblog is stored as the original status (its URL, author and counts), with the
   account that boosted it in ``extra["reposted_by"]``.
 - Instances may close their public timelines to anonymous clients (a 401/422, which
@@ -126,8 +130,9 @@ def newest_id(ids: list[str]) -> str | None:
 async def poll_mastodon(
     fetcher: Fetcher, spec: MastodonSpec, state: SocialState | None
 ) -> SocialPollResult:
-    """One poll: the newest page on a first poll; after, every newer status and the
-    recent window (see the module docstring).
+    """One poll: the newest page on a first poll; after, the newest page (the recent
+    window) and, only when it does not reach back to the cursor, every status in
+    between (see the module docstring).
 
     Raises ``FetchError`` subclasses (a 429's ``retry_after`` included) and
     ``FeedParseError``; the cursor in the result is the newest status id read
@@ -135,24 +140,49 @@ async def poll_mastodon(
     """
     state = state or SocialState()
     saved = WindowCursor.load(state.cursor)
-    newer = await _read_newer(fetcher, spec, state, saved.cursor)
     if saved.cursor is None:  # the first page is the window: its validators serve both
+        newer = await _read_newer(fetcher, spec, state, None)
         window = WindowCursor(newest_id(newer.ids), newer.etag, newer.last_modified)
         return newer.result(cursor=window.dump(), posts=newer.posts)
-    frontier = newest_id([*newer.ids, saved.cursor]) or saved.cursor
     result = await fetcher.get(
         mastodon_url(spec), etag=saved.etag, last_modified=saved.last_modified
     )
-    if result.not_modified:  # the window's counts did not move
-        window = WindowCursor(frontier, result.etag, result.last_modified)
-        return newer.result(cursor=window.dump(), posts=newer.posts, extra_pages=1)
+    if result.not_modified:  # nothing new, and the window's counts did not move
+        window = WindowCursor(saved.cursor, result.etag, result.last_modified)
+        return SocialPollResult(
+            etag=state.etag,
+            last_modified=state.last_modified,
+            cursor=window.dump(),
+            not_modified=True,
+            pages=1,
+        )
     if not result.content.strip():
         raise FeedParseError("empty response body", url=result.url)
     posts, ids = _page(result.content, url=result.url)
-    if len(ids) < spec.limit or any(_order(i) <= _order(frontier) for i in ids):
-        frontier = newest_id([*ids, frontier]) or frontier  # no gap behind the window
-    window = WindowCursor(frontier, result.etag, result.last_modified)
+    if _reaches(ids, saved.cursor, spec):  # every new status is in the window: one request
+        window = WindowCursor(newest_id([*ids, saved.cursor]), result.etag, result.last_modified)
+        return SocialPollResult(
+            posts=posts,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            cursor=window.dump(),
+            pages=1,
+        )
+    # More new statuses than a page: read them from the cursor on, oldest first.
+    newer = await _read_newer(fetcher, spec, state, saved.cursor)
+    frontier = newest_id([*newer.ids, saved.cursor]) or saved.cursor
+    if _reaches(ids, frontier, spec):  # no gap left between what was read and the window
+        frontier = newest_id([*ids, frontier]) or frontier
+        window = WindowCursor(frontier, result.etag, result.last_modified)
+    else:  # a gap remains: no validators, or an unchanged window's 304 would hide it
+        window = WindowCursor(frontier)
     return newer.result(cursor=window.dump(), posts=merge_posts(newer.posts, posts), extra_pages=1)
+
+
+def _reaches(ids: list[str], cursor: str, spec: MastodonSpec) -> bool:
+    """Whether a newest page with these status ids leaves no unread status after
+    ``cursor``: it holds the cursor or an older status, or it is the whole timeline."""
+    return len(ids) < spec.limit or any(_order(i) <= _order(cursor) for i in ids)
 
 
 @dataclass(slots=True, kw_only=True)

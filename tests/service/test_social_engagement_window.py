@@ -62,6 +62,7 @@ async def test_a_seen_mastodon_status_gets_its_new_counts(
         assert state is not None and WindowCursor.load(state.cursor).cursor == OLDER_PAGE_NEWEST
 
         social.edits[ACCOUNT_PATH] = boosted
+        social.mastodon_newer = True  # and toots 9..5 posted: the newest page is 9..0
         second = await runtime.pipeline.run_once()  # the counters are cumulative
         assert second.poll_errors == 0, second.errors_by_class
         assert second.documents == {"created": 10}  # toots 9..5, each once

@@ -57,6 +57,8 @@ class SocialServer:
     throttle: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (Retry-After, n)
     broken: set[str] = field(default_factory=set)
     edits: dict[str, Callable[[bytes], bytes]] = field(default_factory=dict)  # path -> rewrite
+    # The account's toots 9..5 have been posted: its newest page starts with them.
+    mastodon_newer: bool = False
 
     def seen(self, path: str) -> list[dict[str, str]]:
         """The query parameters of each request to ``path``, in order."""
@@ -81,6 +83,10 @@ def create_app(server: SocialServer) -> Starlette:
         handler = ROUTES.get(path)
         if handler is None:
             return Response("not found", 404)
+        newest = not query.keys() & {"min_id", "since_id", "max_id"}
+        if server.mastodon_newer and path.endswith("/statuses") and newest:
+            edit = server.edits.get(path, lambda body: body)
+            return _edited(request, edit, _mastodon_newest(query))
         if path in server.edits:
             return _edited(
                 request, server.edits[path], handler(_unconditional(request), query, server.base)
@@ -113,6 +119,15 @@ def _mastodon_tag(request: Request, query: dict[str, str], base: str) -> Respons
     if query.get("min_id") == "109383678182834272":
         return Response(b"[]", media_type=JSON)  # nothing newer than the only status
     return Response(fixture("mastodon/tag_timeline_hoot.json"), headers=headers, media_type=JSON)
+
+
+def _mastodon_newest(query: dict[str, str]) -> Response:
+    """The account's newest page once toots 9..5 are posted: both recordings, newest
+    first, as many as the request's ``limit``."""
+    names = ("account_statuses_since_id.json", "account_statuses_max_id.json")
+    statuses = [s for name in names for s in json.loads(fixture(f"mastodon/{name}"))]
+    body = json.dumps(statuses[: int(query.get("limit", "20"))]).encode()
+    return Response(body, media_type=JSON)
 
 
 def _mastodon_account(request: Request, query: dict[str, str], base: str) -> Response:

@@ -72,19 +72,26 @@ async def test_mastodon_window_comes_with_the_new_statuses(fetcher: Fetcher, soc
     social.edits[ACCOUNT_PATH] = edit_json(liked)
     social.requests.clear()
     second = await poll_mastodon(fetcher, spec, first.state())
-    assert_once(second)
-    # Toots 9..5 are new (min_id + Link), toots 4..0 the window, toot 2 with its counts.
-    assert [p.text for p in second.posts] == [f"Toot number {n}!" for n in range(9, -1, -1)]
+    # Nothing new, toot 2's counts moved: the window holds the cursor, one request.
+    assert [p.text for p in second.posts] == [f"Toot number {n}!" for n in range(4, -1, -1)]
     assert by_id(second)[TOOT_2] == {"likes": 7, "reposts": 2}
-    assert WindowCursor.load(second.cursor).cursor == NEWER_PAGE_NEWEST
-    window = social.headers(ACCOUNT_PATH)[-1]
-    assert window["if-none-match"] == first.etag  # the first page's validators, kept
+    assert WindowCursor.load(second.cursor).cursor == OLDER_PAGE_NEWEST
+    assert second.pages == 1 and not second.not_modified
+    assert social.headers(ACCOUNT_PATH)[0]["if-none-match"] == first.etag  # the window's
 
     social.requests.clear()
     third = await poll_mastodon(fetcher, spec, second.state())
-    assert third.posts == []  # nothing newer, and the window is unchanged: a 304
-    assert third.cursor == second.cursor and third.pages == 2
-    assert [q.get("min_id") for q in social.seen(ACCOUNT_PATH)] == [NEWER_PAGE_NEWEST, None]
+    assert third.posts == [] and third.not_modified  # the window is unchanged: a 304
+    assert third.cursor == second.cursor and third.pages == 1
+    assert social.seen(ACCOUNT_PATH) == [{"limit": "5"}]
+
+    social.mastodon_newer = True  # toots 9..5 are posted: more than the window shows
+    social.requests.clear()
+    fourth = await poll_mastodon(fetcher, spec, third.state())
+    assert_once(fourth)
+    assert [p.text for p in fourth.posts] == [f"Toot number {n}!" for n in range(9, 4, -1)]
+    assert WindowCursor.load(fourth.cursor).cursor == NEWER_PAGE_NEWEST
+    assert [q.get("min_id") for q in social.seen(ACCOUNT_PATH)] == [None, OLDER_PAGE_NEWEST, None]
 
 
 async def test_a_window_that_leaves_a_gap_does_not_move_the_cursor(
