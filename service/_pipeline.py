@@ -12,8 +12,11 @@ the stages (``Poll``, ``Item``) and what they count (``PipelineStats``) is in
 Nothing is lost or doubled across a crash: a document and its mentions are
 written in one step, entries already stored are skipped before their page is
 fetched, and a source's ETag / Last-Modified are saved only once every new
-entry of the poll that returned them has been stored (or failed for good). A
-poll cut short by a crash is therefore repeated in full on the next start.
+entry of the poll that returned them has been stored (or failed for good),
+including entries it listed that were still in flight from an earlier poll or a
+push. A poll cut short by a crash is therefore repeated in full on the next start.
+An earlier poll that ends after a later one has saved its outcome (a failure, say)
+saves nothing: its validators are stale (``service._pipeline_polls`` keeps count).
 
 An entry already stored is fetched again only when the feed dates it later than
 the stored copy (``service._documents.is_update``): the store answers for a whole
@@ -61,6 +64,7 @@ from service._documents import is_update
 from service._feed_state import update_feed_state
 from service._logging import source_context
 from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_stage
+from service._pipeline_polls import PollTracker
 from service._pipeline_store import ENRICH_BATCH, SAVE_QUEUE, BatchStorer, StoredListener
 from service._social import SocialPoll, poll_social_source, refresh_posts
 
@@ -117,7 +121,7 @@ class IngestPipeline:
         self._clock = clock
         self._poll_listener = poll_listener
         self._shard = shard or Shard(0, 1)
-        self._in_flight: set[str] = set()  # document ids queued but not stored yet
+        self._polls = PollTracker()  # entries in flight, polls waiting for them
         self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
         self._storer = BatchStorer(
@@ -224,6 +228,7 @@ class IngestPipeline:
         if state is not None and state.disabled_reason:
             return self._max_poll_interval  # looked at again when re-enabled (poll_soon)
         self.stats.polls += 1
+        number = self._polls.start(source.id)
         social: SocialPoll | None = None
         try:
             if source.kind == "social":
@@ -232,7 +237,7 @@ class IngestPipeline:
             else:
                 result = await poll_source(self._fetcher, source, state)
         except CrawlError as exc:  # fetch failures and feeds that do not parse
-            return await self._poll_failed(source, state, exc)
+            return await self._poll_failed(source, state, exc, number)
         if result.not_modified:
             self.stats.polls_not_modified += 1
         interval = next_poll_interval(
@@ -247,28 +252,35 @@ class IngestPipeline:
         if self._poll_listener is not None:
             interval = await self._poll_listener(source, result, state, interval)
         urls = {document_id(e.url): e for e in result.entries}
-        candidates = set(urls) - self._in_flight
+        # Listed, but still in flight from an earlier poll or a push: this poll waits
+        # for them too before it saves its validators (one more, held until its own
+        # entries are counted, so it cannot end before).
+        poll = Poll(source=source, result=result, pending=0, number=number)
+        candidates = set(urls) - self._polls.listing(poll, urls)
         stored = await self._store.stored_versions(sorted(candidates))
         fresh = {i for i in candidates if i not in stored}
         updated = {i for i in candidates - fresh if is_update(urls[i], stored[i])}
         if social is not None:  # edited posts are updates; others' counts are refreshed
             updated |= await refresh_posts(self._store, social, stored.keys() - updated, self.stats)
-        cursor = social.cursor if social is not None else None
-        poll = Poll(source=source, result=result, pending=len(fresh | updated), cursor=cursor)
+        poll.cursor = social.cursor if social is not None else None
+        poll.pending += len(fresh | updated) - 1
         self.stats.entries_new += len(fresh)
         self.stats.entries_updated += len(updated)
         if not poll.pending:
             await self._finish_poll(poll)
             return interval
-        self._in_flight |= fresh | updated
+        self._polls.in_flight |= fresh | updated
         for doc_id in sorted(fresh | updated):
             entry = urls[doc_id]
             post = social.posts.get(entry.url) if social is not None else None
             await out.put(Item(poll=poll, entry=entry, post=post))
         return interval
 
-    async def _poll_failed(self, source: Source, state: FeedState | None, exc: Exception) -> float:
+    async def _poll_failed(
+        self, source: Source, state: FeedState | None, exc: Exception, number: int
+    ) -> float:
         self.stats.poll_errors += 1
+        self._polls.failed(source.id, number)
         self.stats.count_error(exc)
         log.warning("poll of %s failed: %s: %s", source.id, type(exc).__name__, exc)
         reasons: list[str] = []
@@ -307,7 +319,7 @@ class IngestPipeline:
             self.stats.page_errors += 1
             self.stats.count_error(exc)
             item.poll.incomplete = True  # retried at the next poll
-            await self._entry_done(item)
+            await self._entry_done(item, failed=True)
             return None
         self.stats.pages_fetched += 1
         item.html = result.content
@@ -345,8 +357,8 @@ class IngestPipeline:
         (``poll_soon``), which finds the entry again.
         """
         by_id = {document_id(e.url): e for e in entries}
-        claimed = set(by_id) - self._in_flight
-        self._in_flight |= claimed  # before any await, so a push delivered twice is skipped
+        claimed = set(by_id) - self._polls.in_flight
+        self._polls.in_flight |= claimed  # before any await, so a push delivered twice is skipped
         slots = asyncio.Semaphore(self._fetch_concurrency)
 
         async def prepare(item: Item) -> Item | None:
@@ -354,13 +366,14 @@ class IngestPipeline:
                 fetched = await self._fetch(item)
                 return None if fetched is None else await self._extract(fetched)
 
+        push = Poll(source=source, result=PollResult(), pending=0, pushed=True)
         try:
             stored = await self._store.stored_versions(sorted(claimed))
             new = {i for i in claimed if i not in stored}
             fresh = new | {i for i in claimed - new if is_update(by_id[i], stored[i])}
             if not fresh:
                 return 0
-            push = Poll(source=source, result=PollResult(), pending=len(fresh), pushed=True)
+            push.pending = len(fresh)
             async with asyncio.TaskGroup() as group:
                 tasks = [
                     group.create_task(prepare(Item(poll=push, entry=by_id[i])))
@@ -370,7 +383,10 @@ class IngestPipeline:
             for start in range(0, len(ready), ENRICH_BATCH):
                 await self._storer.store_batch(ready[start : start + ENRICH_BATCH])
         finally:
-            self._in_flight -= claimed  # stored, failed, already stored, or cancelled
+            self._polls.in_flight -= claimed  # stored, failed, already stored, or cancelled
+            ended = [p for i in claimed for p in self._polls.release(i, failed=push.incomplete)]
+        for poll in ended:  # polls that listed a pushed entry and waited for it
+            await self._finish_poll(poll)
         if push.incomplete:
             self.poll_soon(source.id)
         self.stats.entries_new += len(new)
@@ -379,15 +395,14 @@ class IngestPipeline:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    async def _entry_done(self, item: Item) -> None:
-        self._in_flight.discard(document_id(item.entry.url))
-        item.poll.pending -= 1
-        if item.poll.pending == 0:
-            await self._finish_poll(item.poll)
+    async def _entry_done(self, item: Item, *, failed: bool = False) -> None:
+        """``item`` is stored, failed for good, or (``failed``) transiently."""
+        for poll in self._polls.done(item.poll, document_id(item.entry.url), failed=failed):
+            await self._finish_poll(poll)
 
     async def _finish_poll(self, poll: Poll) -> None:
-        if poll.pushed:
-            return
+        if poll.pushed or not self._polls.owns_outcome(poll):
+            return  # no validators; or a later poll saved its outcome: these are stale
 
         def succeeded(state: FeedState | None) -> FeedState:
             if poll.incomplete:  # force a full fetch next time, so no entry is skipped

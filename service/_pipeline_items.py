@@ -68,6 +68,7 @@ class Poll:
     incomplete: bool = False  # an entry failed transiently: keep the old validators
     cursor: str | None = None  # a social adapter's cursor, saved with the validators
     pushed: bool = False  # entries a WebSub hub pushed: no validators, no poll to finish
+    number: int = 0  # the source's polls are numbered from 1 as they start (in memory)
 
 
 @dataclass(eq=False)
