@@ -79,7 +79,12 @@ async def crawling(tmp_path: Path) -> AsyncIterator[tuple[Publisher, Runtime]]:
         runtime = await Runtime.start(local_settings(tmp_path, config, poll_interval=3600.0))
         crawl = asyncio.create_task(runtime.pipeline.run_forever())
         try:
-            yield publisher, runtime
+
+            async def page_held() -> bool:
+                return publisher.page_requests == 1
+
+            await until(page_held, "the first poll's page request")
+            yield publisher, runtime  # the first poll's page is being held
         finally:
             publisher.release.set()
             crawl.cancel()
@@ -102,11 +107,6 @@ async def test_an_earlier_poll_ending_late_does_not_hide_a_later_failure(
 ) -> None:
     publisher, runtime = crawling
     store = runtime.store
-
-    async def page_held() -> bool:
-        return publisher.page_requests == 1
-
-    await until(page_held, "the first poll's page request")
     publisher.feed_fails = True
     runtime.pipeline.poll_soon("news")
 
@@ -133,11 +133,6 @@ async def test_a_later_poll_waits_for_an_entry_in_flight_before_saving_validator
 ) -> None:
     publisher, runtime = crawling
     store = runtime.store
-
-    async def page_held() -> bool:
-        return publisher.page_requests == 1
-
-    await until(page_held, "the first poll's page request")
     runtime.pipeline.poll_soon("news")
 
     async def polled_again() -> bool:
