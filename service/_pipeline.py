@@ -367,12 +367,12 @@ class IngestPipeline:
                 return None if fetched is None else await self._extract(fetched)
 
         push = Poll(source=source, result=PollResult(), pending=0, pushed=True)
+        new: set[str] = set()
+        fresh: set[str] = set()
         try:
             stored = await self._store.stored_versions(sorted(claimed))
             new = {i for i in claimed if i not in stored}
             fresh = new | {i for i in claimed - new if is_update(by_id[i], stored[i])}
-            if not fresh:
-                return 0
             push.pending = len(fresh)
             async with asyncio.TaskGroup() as group:
                 tasks = [
@@ -385,8 +385,8 @@ class IngestPipeline:
         finally:
             self._polls.in_flight -= claimed  # stored, failed, already stored, or cancelled
             ended = [p for i in claimed for p in self._polls.release(i, failed=push.incomplete)]
-        for poll in ended:  # polls that listed a pushed entry and waited for it
-            await self._finish_poll(poll)
+        for poll in ended:  # polls that listed a pushed entry and waited for it (also
+            await self._finish_poll(poll)  # when the push found it stored already)
         if push.incomplete:
             self.poll_soon(source.id)
         self.stats.entries_new += len(new)
