@@ -147,18 +147,12 @@ async def poll_mastodon(
     result = await fetcher.get(
         mastodon_url(spec), etag=saved.etag, last_modified=saved.last_modified
     )
-    if result.not_modified:  # nothing new, and the window's counts did not move
-        window = WindowCursor(saved.cursor, result.etag, result.last_modified)
-        return SocialPollResult(
-            etag=state.etag,
-            last_modified=state.last_modified,
-            cursor=window.dump(),
-            not_modified=True,
-            pages=1,
-        )
-    if not result.content.strip():
-        raise FeedParseError("empty response body", url=result.url)
-    posts, ids = _page(result.content, url=result.url)
+    posts: list[SocialPost] = []
+    ids: list[str] = []  # a 304: nothing new, and the window's counts did not move
+    if not result.not_modified:
+        if not result.content.strip():
+            raise FeedParseError("empty response body", url=result.url)
+        posts, ids = _page(result.content, url=result.url)
     if _reaches(ids, saved.cursor, spec):  # every new status is in the window: one request
         window = WindowCursor(newest_id([*ids, saved.cursor]), result.etag, result.last_modified)
         return SocialPollResult(
@@ -166,6 +160,7 @@ async def poll_mastodon(
             etag=state.etag,
             last_modified=state.last_modified,
             cursor=window.dump(),
+            not_modified=result.not_modified,
             pages=1,
         )
     # More new statuses than a page: read them from the cursor on, oldest first.
