@@ -4,7 +4,9 @@
 database's ``PRAGMA user_version`` is the number of the last one applied. Each
 migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the
 ``user_version`` bump (the header field is transactional), so a failure leaves
-the database at the previous version, never halfway. Opening a database
+the database at the previous version, never halfway; the version is read again
+once the lock is held, so two processes opening a new database at once apply
+each migration once. Opening a database
 written by a newer Clarion (a version above the last file) is refused rather
 than guessed at.
 """
@@ -58,16 +60,35 @@ def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> int:
             f"(which knows {len(available)}): upgrade Clarion, or use another database"
         )
     for migration in available[current:latest]:
-        # executescript runs the statements as given; the transaction is ours.
-        script = (
-            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-            f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-        )
+        # The version is read again under the write lock: another process opening the
+        # same new database may have applied this migration while we waited for it.
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript(script)
+            if conn.execute("PRAGMA user_version").fetchone()[0] < migration.version:
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {migration.version}")
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         current = migration.version
     return current
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration, one by one (``executescript`` would commit the
+    transaction it runs in): cut at each ``;`` that ends a complete statement, which
+    a ``;`` inside a string or a trigger's body does not."""
+    found: list[str] = []
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                found.append(pending)
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise StoreError(f"a migration ends inside a statement: {pending.strip()[:60]!r}")
+    return found

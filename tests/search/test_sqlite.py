@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,6 +77,28 @@ async def test_open_migrates_an_older_database(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_two_processes_opening_a_new_database_apply_each_migration_once(
+    tmp_path: Path,
+) -> None:
+    """Both read version 0, one migrates while the other waits for the lock; the
+    other then finds the work done (before: "table ... already exists")."""
+    latest = len(migrations())
+    for trial in range(5):
+        path, start = tmp_path / f"new{trial}.db", threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            versions = list(pool.map(_open_and_migrate, [path] * 2, [start] * 2))
+        assert versions == [latest, latest]
+
+
+def _open_and_migrate(path: Path, start: threading.Barrier) -> int:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        start.wait()
+        return migrate(conn)
+    finally:
+        conn.close()
 
 
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
