@@ -8,7 +8,9 @@
 - Politeness: at most ``per_host_concurrency`` requests in flight to one host and
   at least ``per_host_interval`` seconds between two request starts to it, on top
   of ``max_connections`` in flight overall. A waiting host never holds a global slot.
-  Redirect hops and retries are requests like any other.
+  Redirect hops and retries are requests like any other. (One exception: aiohttp
+  sends a GET again at once when its connection drops before any response, the
+  race of a kept-alive connection the server has just closed.)
 - Transient failures are retried ``retries`` times with exponential backoff and
   jitter; a ``Retry-After`` up to ``retry_after_cap`` is honoured (and delays every
   request to that host), a longer one is handed back to the caller at once.
@@ -23,12 +25,17 @@
   request to a disallowed page, or ``RobotsUnreachable`` (transient) while the
   host's robots.txt cannot be read.
 - Safe to call concurrently from one event loop; use as an async context manager.
+
+The client is aiohttp's: ``bench/fetch.py`` measured 0.34 CPU-ms per GET of a
+281 KiB page with 64 in flight, against 1.33 for httpx2 (whose pure-Python
+parser and anyio layer cost the crawler's process more than the rest of a poll).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,11 +44,11 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
-import httpx2
+import aiohttp
 
 from crawlers._config import FetchConfig
 from crawlers._errors import BlockedAddressError, PermanentFetchError, TransientFetchError
-from crawlers._guard import AddressPolicy, GuardedBackend, GuardedTransport, Resolver
+from crawlers._guard import AddressPolicy, GuardedResolver, Resolver, guarded_socket_factory
 from crawlers._robots import RobotsPolicy
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -50,6 +57,9 @@ TRANSIENT_STATUSES = frozenset({408, 429})
 # Host slots kept for politeness bookkeeping before idle ones are dropped; a crawl
 # touches many article hosts once, and the table must not grow forever.
 MAX_IDLE_HOSTS = 1024
+# Longest status line or header line accepted (aiohttp's default is 8190; some
+# publishers send cookies and CSP headers longer than that).
+MAX_HEADER_LINE = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,24 +90,23 @@ class _Host:
 
 
 class Fetcher:
-    """Fetches URLs politely through one shared ``httpx2.AsyncClient``.
+    """Fetches URLs politely through one shared ``aiohttp.ClientSession``.
 
-    ``transport`` replaces the network (tests inject faults a real server cannot
-    produce; the SSRF guard, which lives in the network layer, then does not apply).
     ``resolver`` replaces the system DNS resolver of the SSRF guard (tests play a
-    rebinding DNS server with it). Use ``async with Fetcher(config=...) as fetcher``.
+    rebinding DNS server with it); ``ssl_context`` replaces the system's CAs (a
+    private CA). Use ``async with Fetcher(config=...) as fetcher``.
     """
 
     def __init__(
         self,
         *,
         config: FetchConfig | None = None,
-        transport: httpx2.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.config = config or FetchConfig()
-        self._transport = transport
         self._resolver = resolver
+        self._ssl_context = ssl_context
         self.robots = RobotsPolicy(
             self,
             user_agent=self.config.user_agent,
@@ -105,38 +114,42 @@ class Fetcher:
             error_ttl=self.config.robots_error_ttl,
             max_hosts=self.config.robots_cache_size,
         )
-        self._client: httpx2.AsyncClient | None = None
+        self._client: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.config.max_connections)
         self._hosts: dict[str, _Host] = {}
         self._random = random.Random()
 
     async def __aenter__(self) -> Fetcher:
         config = self.config
-        limits = httpx2.Limits(
-            max_connections=config.max_connections,
-            max_keepalive_connections=config.max_connections,
-        )
-        transport = self._transport
-        if transport is None and config.block_private_addresses:
+        guard: dict[str, object] = {}
+        if config.block_private_addresses:
             policy = AddressPolicy.from_cidrs(config.allow_networks)
-            backend = GuardedBackend(policy, resolver=self._resolver)
-            transport = GuardedTransport(limits=limits, backend=backend)
-        self._client = httpx2.AsyncClient(
-            transport=transport,
+            guard = {
+                "resolver": GuardedResolver(policy, resolver=self._resolver),
+                "socket_factory": guarded_socket_factory(policy),
+            }
+        connector = aiohttp.TCPConnector(
+            limit=config.max_connections,
+            limit_per_host=0,  # per-host limits are ours (``_attempt``)
+            ssl=self._ssl_context if self._ssl_context is not None else True,
+            **guard,  # type: ignore[arg-type]
+        )
+        self._client = aiohttp.ClientSession(
+            connector=connector,
             headers={
                 "User-Agent": config.user_agent,
                 # Only what ``_read_body`` can decode with a bound on the output.
                 "Accept-Encoding": "gzip, deflate",
             },
-            timeout=httpx2.Timeout(
-                connect=config.connect_timeout,
-                read=config.read_timeout,
-                write=config.read_timeout,
-                pool=None,  # waiting for a connection is bounded by our own semaphore
+            timeout=aiohttp.ClientTimeout(
+                total=None,  # ``total_timeout`` is applied around each request here
+                sock_connect=config.connect_timeout,
+                sock_read=config.read_timeout,
             ),
-            limits=limits,
-            follow_redirects=False,  # followed here, so each hop is polite and checked
+            auto_decompress=False,  # decoded in ``_read_body``, with the size cap
             trust_env=False,  # no proxy or netrc from the environment: settings only
+            max_line_size=MAX_HEADER_LINE,
+            max_field_size=MAX_HEADER_LINE,
         )
         return self
 
@@ -147,7 +160,7 @@ class Fetcher:
         tb: TracebackType | None,
     ) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
     async def get(
@@ -281,8 +294,9 @@ class Fetcher:
         assert self._client is not None
         try:
             async with asyncio.timeout(self.config.total_timeout):
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    status = response.status_code
+                request = self._client.get(url, headers=headers, allow_redirects=False)
+                async with request as response:
+                    status = response.status
                     if 200 <= status < 300:
                         content = await self._read_body(response, url=url)
                     else:
@@ -298,23 +312,27 @@ class Fetcher:
                     )
         except BlockedAddressError as exc:  # raised where the host, not the URL, is known
             raise BlockedAddressError(str(exc), url=url, address=exc.address) from None
-        except TimeoutError as exc:
+        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors too
+            if isinstance(exc, aiohttp.ClientError):
+                raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
             raise TransientFetchError(
                 f"no complete response within {self.config.total_timeout}s", url=url
             ) from exc
-        except httpx2.TimeoutException as exc:
-            raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
-        except (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.ProxyError) as exc:
-            raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
-        except httpx2.HTTPError as exc:  # invalid URL, local protocol error, ...
-            raise PermanentFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
-        except httpx2.InvalidURL as exc:
+        except aiohttp.InvalidURL as exc:
             raise PermanentFetchError(f"invalid URL: {exc}", url=url) from exc
+        except (
+            aiohttp.ClientConnectionError,  # refused, reset, dropped, DNS, TLS
+            aiohttp.ClientPayloadError,  # truncated or badly chunked body
+            aiohttp.ClientResponseError,  # a response that is not HTTP
+        ) as exc:
+            raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except (aiohttp.ClientError, ValueError) as exc:  # e.g. a port out of range
+            raise PermanentFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
 
-    async def _read_body(self, response: httpx2.Response, *, url: str) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse, *, url: str) -> bytes:
         """Stream and decode the body, refusing it once it exceeds ``max_bytes`` decoded."""
         limit = self.config.max_bytes
-        status = response.status_code
+        status = response.status
         declared = response.headers.get("content-length", "")
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("", "identity") and declared.isdigit() and int(declared) > limit:
@@ -322,14 +340,8 @@ class Fetcher:
                 f"body of {declared} bytes is over the {limit}-byte cap", url=url, status=status
             )
         decoder = _Decoder(encoding, url=url, status=status)
-        if response.is_stream_consumed:  # an injected transport handed over a read body
-            if len(response.content) > limit:
-                raise PermanentFetchError(
-                    f"body is over the {limit}-byte cap", url=url, status=status
-                )
-            return response.content
         body = bytearray()
-        async for chunk in response.aiter_raw():
+        async for chunk in response.content.iter_any():
             for piece in decoder.feed(chunk, limit - len(body) + 1):
                 body += piece
                 if len(body) > limit:

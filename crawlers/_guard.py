@@ -2,18 +2,23 @@
 
 A user-supplied URL (a source, a discovered feed, a redirect target) must not make
 Clarion talk to its own host, its private network or a cloud metadata service. The
-check sits in the network backend of the HTTP client, where the connection is made:
+check sits in the network layer of the HTTP client, where the connection is made:
 
 1. the host name is resolved **once**;
 2. every resolved address is checked (``AddressPolicy.blocked_reason``); if any is
    refused, the whole host is refused (``BlockedAddressError`` naming the address);
 3. the socket connects to one of **those same addresses**; the URL, the ``Host``
-   header and the TLS SNI name stay the host name (httpcore2 passes the origin's host
-   to ``start_tls``), so certificates are verified as usual.
+   header and the TLS SNI name stay the host name, so certificates are verified as
+   usual.
 
 There is no second resolution for an attacker's DNS to answer differently (DNS
 rebinding), and each redirect hop that opens a connection is checked the same way.
 Proxies are never used (``trust_env=False``), so no request leaves through one.
+
+Two clients carry the guard: the crawler's aiohttp session (``GuardedResolver``
+for host names, ``guarded_socket_factory`` for every socket, which is where a
+literal address in a URL is caught) and httpx2 clients for hub and webhook
+requests (``GuardedBackend``, an httpcore2 network backend).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+import aiohttp
+import aiohttp.abc
 import httpcore2
 import httpx2
 
@@ -131,6 +138,82 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(seen)
 
 
+async def checked_addresses(
+    policy: AddressPolicy, resolve: Resolver, host: str, port: int
+) -> list[IPAddress]:
+    """The addresses of ``host``, every one allowed by ``policy``.
+
+    Raises ``BlockedAddressError`` if any is refused, ``OSError`` when the name
+    does not resolve (or resolves to nothing).
+    """
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    names = [str(literal)] if literal is not None else await resolve(host, port)
+    addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
+    if not addresses:
+        raise OSError(f"{host} resolved to no address")
+    for address in addresses:
+        reason = policy.blocked_reason(address)
+        if reason is not None:
+            raise BlockedAddressError(
+                f"blocked {reason} address {address} (host {host})",
+                url=host,
+                address=str(address),
+            )
+    return addresses
+
+
+class GuardedResolver(aiohttp.abc.AbstractResolver):
+    """An aiohttp resolver that hands the connector only checked addresses."""
+
+    def __init__(self, policy: AddressPolicy, *, resolver: Resolver | None = None) -> None:
+        self._policy = policy
+        self._resolve = resolver or system_resolver
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        addresses = await checked_addresses(self._policy, self._resolve, host, port)
+        return [
+            {
+                "hostname": host,  # kept for the Host header, SNI and the certificate check
+                "host": str(address),
+                "port": port,
+                "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def guarded_socket_factory(
+    policy: AddressPolicy,
+) -> Callable[[tuple[int, int, int, str, tuple[object, ...]]], socket.socket]:
+    """An aiohttp ``socket_factory`` that refuses to open a socket to a refused address.
+
+    Host names were checked by ``GuardedResolver`` already; a literal address in a
+    URL skips resolution, and is caught here.
+    """
+
+    def factory(addr_info: tuple[int, int, int, str, tuple[object, ...]]) -> socket.socket:
+        family, kind, proto, _, sockaddr = addr_info
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        reason = policy.blocked_reason(address)
+        if reason is not None:
+            raise BlockedAddressError(
+                f"blocked {reason} address {address}", url=str(address), address=str(address)
+            )
+        return socket.socket(family, kind, proto)
+
+    return factory
+
+
 class GuardedBackend(httpcore2.AsyncNetworkBackend):
     """An httpcore2 network backend that resolves, checks, then connects to the checked IP."""
 
@@ -176,31 +259,12 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         timeout: float | None,  # noqa: ASYNC109
     ) -> list[IPAddress]:
         try:
-            literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            literal = None
-        if literal is not None:
-            names = [str(literal)]
-        else:
-            try:
-                async with asyncio.timeout(timeout):
-                    names = await self._resolve(host, port)
-            except TimeoutError as exc:
-                raise httpcore2.ConnectTimeout(f"resolving {host} timed out") from exc
-            except OSError as exc:
-                raise httpcore2.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
-        if not addresses:
-            raise httpcore2.ConnectError(f"{host} resolved to no address")
-        for address in addresses:
-            reason = self._policy.blocked_reason(address)
-            if reason is not None:
-                raise BlockedAddressError(
-                    f"blocked {reason} address {address} (host {host})",
-                    url=host,
-                    address=str(address),
-                )
-        return addresses
+            async with asyncio.timeout(timeout):
+                return await checked_addresses(self._policy, self._resolve, host, port)
+        except TimeoutError as exc:
+            raise httpcore2.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore2.ConnectError(f"cannot resolve {host}: {exc}") from exc
 
     async def connect_unix_socket(
         self,

@@ -1,7 +1,7 @@
 """Clarion's enrichment: documents in, mentions of each tracked brand out."""
 
 from enrichment._enricher import Enricher, ProbabilisticSentimentClassifier, SentimentClassifier
-from enrichment._language import detect_language
+from enrichment._language import detect_language, load_language_model
 from enrichment._match import DocumentIndex, MatchResult, Span, evaluate, find_spans
 from enrichment._mentions import MentionDraft, Target, find_mentions
 from enrichment._messages import MessageFinder, MessageRequest, SentenceEncoder
@@ -58,5 +58,6 @@ __all__ = [
     "find_mentions",
     "find_spans",
     "format_query",
+    "load_language_model",
     "parse_query",
 ]

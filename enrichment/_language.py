@@ -2,8 +2,10 @@
 
 py3langid (a naive Bayes model over byte n-grams, 97 languages) with
 calibrated probabilities. The model is loaded on first use, once per process,
-under a lock; loading takes about a second, classifying a document about a
-millisecond. Thread-safe: classification only reads the model.
+under a lock, or ahead of it by ``load_language_model`` (a service calls it at
+start, so the first documents do not wait); loading takes about a second,
+classifying a document about a millisecond. Thread-safe: classification only
+reads the model.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["detect_language"]
+__all__ = ["detect_language", "load_language_model"]
 
 MIN_LETTERS = 10
 """Fewer letters than this (a short headline, a name) carry too few n-grams for
@@ -39,6 +41,11 @@ def _model() -> Any:
 
             _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         return _identifier
+
+
+def load_language_model() -> None:
+    """Load the model now, if it is not loaded yet (``detect_language`` would on first use)."""
+    _model()
 
 
 def detect_language(text: str) -> str | None:

@@ -19,7 +19,13 @@ import yaml
 from pydantic import ValidationError
 
 from crawlers import FetchConfig, Fetcher, hub_client
-from enrichment import Enricher, MessageFinder, SentenceEncoder, SentimentModel
+from enrichment import (
+    Enricher,
+    MessageFinder,
+    SentenceEncoder,
+    SentimentModel,
+    load_language_model,
+)
 from search import SQLiteStore, Store
 from service._alerting import Alerting
 from service._pipeline import IngestPipeline
@@ -86,17 +92,22 @@ async def load_models(settings: Settings) -> tuple[SentimentModel, MessageFinder
     """The configured sentiment model and the key-message finder that shares it.
 
     The model loads in a worker thread (it reads files and may download them when
-    ``model_downloads`` allows); the finder's sentence encoder loads lazily, on the
-    first document that needs it. The API process and ``clarion backfill`` both use
-    this, so both enrich with the same model settings.
+    ``model_downloads`` allows), beside the language identifier (about a second,
+    which would otherwise fall on the first documents); the finder's sentence
+    encoder loads lazily, on the first document that needs it. The API process
+    and ``clarion backfill`` both use this, so both enrich with the same model
+    settings.
     """
-    model = await asyncio.to_thread(
-        SentimentModel.load,
-        settings.sentiment_model,
-        threads=settings.model_threads,
-        batch_size=settings.model_batch_size,
-        local_files_only=not settings.model_downloads,
-        quantize=settings.model_quantize,
+    model, _ = await asyncio.gather(
+        asyncio.to_thread(
+            SentimentModel.load,
+            settings.sentiment_model,
+            threads=settings.model_threads,
+            batch_size=settings.model_batch_size,
+            local_files_only=not settings.model_downloads,
+            quantize=settings.model_quantize,
+        ),
+        asyncio.to_thread(load_language_model),
     )
     messages = MessageFinder(
         functools.partial(

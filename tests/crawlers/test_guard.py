@@ -19,6 +19,7 @@ from crawlers import (
     FetchConfig,
     Fetcher,
     PermanentFetchError,
+    TransientFetchError,
     guarded_transport,
 )
 from crawlers._guard import GuardedBackend, GuardedTransport
@@ -221,33 +222,42 @@ async def tls_server(pem: Path, seen: dict[str, str]) -> tuple[asyncio.Server, i
     return server, server.sockets[0].getsockname()[1]
 
 
-def guarded_client(pem: Path, resolver: CountingResolver) -> httpx2.AsyncClient:
-    backend = GuardedBackend(AddressPolicy.from_cidrs(["127.0.0.1/32"]), resolver=resolver)
+async def get_over_tls(client: str, pem: Path, resolver: CountingResolver, url: str) -> bytes:
+    """GET ``url`` with the crawler's ``Fetcher`` or with the guarded httpx2 client
+    (hub and webhook requests), both trusting the certificate ``pem`` only."""
     trusted = ssl.create_default_context(cafile=str(pem))
+    if client == "fetcher":
+        async with Fetcher(config=LOCAL_ONLY, resolver=resolver, ssl_context=trusted) as fetcher:
+            return (await fetcher.get(url)).content
+    backend = GuardedBackend(AddressPolicy.from_cidrs(["127.0.0.1/32"]), resolver=resolver)
     limits = httpx2.Limits(max_connections=4)
     transport = GuardedTransport(limits=limits, backend=backend, ssl_context=trusted)
-    return httpx2.AsyncClient(transport=transport, trust_env=False)
+    async with httpx2.AsyncClient(transport=transport, trust_env=False) as http:
+        return (await http.get(url)).content
 
 
-async def test_tls_keeps_sni_and_certificate_checks_on_the_host_name(tmp_path: Path):
+@pytest.mark.parametrize("client", ["fetcher", "httpx2"])
+async def test_tls_keeps_sni_and_certificate_checks_on_the_host_name(tmp_path: Path, client: str):
     pem = make_certificate(tmp_path, "news.example")
     seen: dict[str, str] = {}
     server, port = await tls_server(pem, seen)
     resolver = CountingResolver({"news.example": [["127.0.0.1"]]})
-    async with server, guarded_client(pem, resolver) as client:
-        response = await client.get(f"https://news.example:{port}/")
-    assert response.text == "secure"
+    async with server:
+        content = await get_over_tls(client, pem, resolver, f"https://news.example:{port}/")
+    assert content == b"secure"
     assert seen == {"sni": "news.example", "host": f"news.example:{port}"}
     assert resolver.asked == ["news.example"]
 
 
-async def test_tls_certificate_for_another_name_is_refused(tmp_path: Path):
+@pytest.mark.parametrize("client", ["fetcher", "httpx2"])
+async def test_tls_certificate_for_another_name_is_refused(tmp_path: Path, client: str):
     pem = make_certificate(tmp_path, "other.example")
     server, port = await tls_server(pem, {})
     resolver = CountingResolver({"news.example": [["127.0.0.1"]]})
-    async with server, guarded_client(pem, resolver) as client:
-        with pytest.raises(httpx2.ConnectError, match=r"certificate|hostname"):
-            await client.get(f"https://news.example:{port}/")
+    refused = (TransientFetchError, httpx2.ConnectError)
+    async with server:
+        with pytest.raises(refused, match=r"[Cc]ertificate|hostname"):
+            await get_over_tls(client, pem, resolver, f"https://news.example:{port}/")
 
 
 async def test_guarded_transport_for_other_clients(publisher: Publisher, token: str):

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -54,6 +53,7 @@ class Site:
     robots_status: int = 200
     robots_body: bytes = RULES
     hits: Counter[str] = field(default_factory=Counter)
+    agents: list[str] = field(default_factory=list)  # "<path> <User-Agent>" per request
 
     @property
     def other_origin(self) -> str:
@@ -67,10 +67,12 @@ def site() -> Iterator[Site]:
 
     async def robots(request: Request) -> Response:
         state.hits[f"{request.url.hostname}/robots.txt"] += 1
+        state.agents.append(f"/robots.txt {request.headers['user-agent']}")
         return Response(state.robots_body, status_code=state.robots_status)
 
     async def page(request: Request) -> Response:
         state.hits[request.url.path] += 1
+        state.agents.append(f"{request.url.path} {request.headers['user-agent']}")
         if request.url.path.startswith("/go/"):
             return RedirectResponse("/private/" + request.path_params["rest"], status_code=302)
         return Response(b"<html>article</html>", media_type="text/html")
@@ -85,6 +87,7 @@ def site() -> Iterator[Site]:
 def reset(site: Site) -> None:
     site.robots_status, site.robots_body = 200, RULES
     site.hits.clear()
+    site.agents.clear()
 
 
 class Clock:
@@ -227,12 +230,6 @@ async def test_a_blocked_host_fails_as_blocked_not_as_robots_unreachable(site: S
 
 
 async def test_robots_is_asked_for_with_clarions_user_agent(site: Site):
-    seen: list[str] = []
-
-    def handle(request: httpx2.Request) -> httpx2.Response:
-        seen.append(f"{request.url.path} {request.headers['user-agent']}")
-        return httpx2.Response(200, content=b"User-agent: *\nDisallow:\n")
-
-    async with Fetcher(config=CONFIG, transport=httpx2.MockTransport(handle)) as fetcher:
-        await fetcher.get("https://news.example/a", respect_robots=True)
-    assert seen == [f"/robots.txt {CONFIG.user_agent}", f"/a {CONFIG.user_agent}"]
+    async with Fetcher(config=CONFIG) as fetcher:
+        await fetcher.get(f"{site.base}/news/1", respect_robots=True)
+    assert site.agents == [f"/robots.txt {CONFIG.user_agent}", f"/news/1 {CONFIG.user_agent}"]
