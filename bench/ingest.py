@@ -30,7 +30,7 @@ import yaml
 from bench.feed_farm import load_pages, page_for, start_farm
 from crawlers import extract_article
 from service._demo_site import demo_config
-from service._runtime import Runtime
+from service._runtime import Runtime, run_event_loop
 from service._settings import Settings
 
 
@@ -211,7 +211,7 @@ def _run_both(args: argparse.Namespace, base: str, farm: int) -> float:
             farm=farm,
             concurrency=args.concurrency,
         )
-        created, elapsed, cpu, busy, (me, worker) = asyncio.run(run)
+        created, elapsed, cpu, busy, (me, worker) = run_event_loop(run)  # as `clarion serve`
     extracted, x_elapsed, x_cpu = _extraction_only(args.feeds, args.items, args.workers)
     rate, x_rate = created / elapsed, extracted / x_elapsed
     print(

@@ -11,6 +11,7 @@ also drops any parameter whose name contains ``source``, ``session``, ``uid``,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -98,9 +99,11 @@ def normalize_url(url: str, *, base: str | None = None) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def document_id(url: str) -> str:
     """The id of the document at ``url``: the first 32 hex digits of the SHA-256 of
-    ``normalize_url(url)``. Raises ``ValueError`` like ``normalize_url``."""
+    ``normalize_url(url)``. Raises ``ValueError`` like ``normalize_url``. Cached:
+    the pipeline asks for the id of one entry's URL at each of its steps."""
     return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:32]
 
 
@@ -114,6 +117,12 @@ def registrable_domain(url: str) -> str | None:
         return None
     if not host:
         return None
+    return _registrable_host(host)
+
+
+@functools.lru_cache(maxsize=4096)
+def _registrable_host(host: str) -> str:
+    """``registrable_domain`` of a normalized host (cached: one site, many pages)."""
     found = get_fld(f"http://{host}/", fail_silently=True) if ":" not in host else None
     return str(found) if found else host
 

@@ -20,7 +20,7 @@ finding whose numbers did not change since the alert's last update sends nothing
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,11 +40,16 @@ class CountChecks:
         _clock: Callable[[], datetime]
         trigger: Callable[..., Awaitable[Alert | None]]
 
-    async def check_stories(self, *, brand_ids: set[str] | None = None) -> list[Alert]:
+    async def check_stories(
+        self, *, brand_ids: set[str] | None = None, rules: Sequence[AlertRule] | None = None
+    ) -> list[Alert]:
         """Judge every enabled ``story_growth`` rule (of ``brand_ids`` when given) now;
-        the alerts opened or updated, one per story."""
+        the alerts opened or updated, one per story. ``rules``: the rules the caller
+        has just read (else they are read here)."""
         sent: list[Alert] = []
-        for rule in await self._alerts.list_alert_rules():
+        if rules is None:
+            rules = await self._alerts.list_alert_rules()
+        for rule in rules:
             if not rule.enabled or rule.type != "story_growth":
                 continue
             if brand_ids is not None and rule.brand_id not in brand_ids:

@@ -93,15 +93,13 @@ class AlertEngine(DocumentRules, CountChecks):
         """The pipeline's callback after a batch is stored: per-document rules now,
         then the story rules of the brands mentioned; count-based rules soon
         (``run_forever`` is poked)."""
-        new = [(d, ms) for d, ms, outcome in stored if outcome == "created"]
+        # Only new documents that mention a brand can fire a rule.
+        new = [(d, ms) for d, ms, outcome in stored if outcome == "created" and ms]
         self._poked.set()
         if not new:
             return
-        rules = [
-            r
-            for r in await self._alerts.list_alert_rules()
-            if r.enabled and r.type in ("crisis_terms", "tier1_coverage")
-        ]
+        every = await self._alerts.list_alert_rules()
+        rules = [r for r in every if r.enabled and r.type in ("crisis_terms", "tier1_coverage")]
         for rule in rules:
             hits = [
                 (document, m)
@@ -113,7 +111,8 @@ class AlertEngine(DocumentRules, CountChecks):
                 hits.sort(key=lambda h: h[0].published_at or h[0].fetched_at, reverse=True)
                 await self._document_trigger(rule, [_mention_evidence(d, m) for d, m in hits])
         try:  # after the per-document rules; the periodic check judges stories too
-            await self.check_stories(brand_ids={m.brand_id for _, ms in new for m in ms})
+            brand_ids = {m.brand_id for _, ms in new for m in ms}
+            await self.check_stories(brand_ids=brand_ids, rules=every)
         except Exception:
             self.errors += 1
             log.exception("story checks after a batch failed")

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from service._cli_run import _check_config, _configure_logging, _settings
-from service._runtime import Runtime
+from service._runtime import Runtime, run_event_loop
 
 __all__ = ["crawl"]
 
@@ -52,7 +52,7 @@ def crawl(
         finally:
             await runtime.stop()
 
-    typer.echo(json.dumps(asyncio.run(once()), indent=2))
+    typer.echo(json.dumps(run_event_loop(once()), indent=2))
 
 
 async def _until_stopped(work: Coroutine[Any, Any, None]) -> None:

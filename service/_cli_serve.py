@@ -21,6 +21,7 @@ import uvicorn
 from service._app import create_app
 from service._cli_run import _check_config, _configure_logging, _fail, _settings
 from service._logging import LogFormat
+from service._runtime import run_event_loop
 
 __all__ = ["DEMO_SITE_PORT", "demo", "serve"]
 
@@ -74,7 +75,7 @@ def serve(
     bound = sock.getsockname()[1]
     typer.echo(f"Clarion API on http://{settings.host}:{bound}  (docs: /docs)")
     server = _server(create_app(settings), settings.log_level, fmt=settings.log_format)
-    asyncio.run(_serve_all([(server, sock)]))
+    run_event_loop(_serve_all([(server, sock)]))
 
 
 def demo(
@@ -128,4 +129,4 @@ def demo(
         ),
         (_server(create_app(settings), settings.log_level, fmt=settings.log_format), api_sock),
     ]
-    asyncio.run(_serve_all(servers))
+    run_event_loop(_serve_all(servers))
