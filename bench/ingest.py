@@ -6,8 +6,9 @@ pages' trafilatura-only extraction rate on the same machine in the same run.
 Prints articles/s end to end (poll, fetch, extract, language, brand matching,
 sentiment, key messages, syndication, SQLite write), CPU seconds (the main process and
 its extraction workers, read from /proc; the feed farm's own printed apart), peak memory, the
-extraction-only rate and CPU with the same number of worker processes, and the ratio of
-the two. ``--brands none`` tracks no brand, so no mention is found and no model runs:
+extraction-only rate and CPU with the same number of worker processes, measured just
+before and just after the pipeline, and the ratio of the pipeline's rate to their mean.
+``--brands none`` tracks no brand, so no mention is found and no model runs:
 what the crawl itself costs.
 """
 
@@ -199,7 +200,11 @@ def main() -> None:
 
 
 def _run_both(args: argparse.Namespace, base: str, farm: int) -> float:
-    """One run of the pipeline, then of extraction only; prints both; returns the ratio."""
+    """Extraction only, the pipeline, extraction only again; prints all three and
+    returns the ratio of the pipeline's rate to the mean of the two extraction
+    rates around it (this machine's speed drifts within a minute: the bracket
+    cancels a steady drift, and shows how much the machine moved)."""
+    before = _extraction_only(args.feeds, args.items, args.workers)
     with tempfile.TemporaryDirectory() as tmp:
         run = _pipeline(
             base,
@@ -212,8 +217,10 @@ def _run_both(args: argparse.Namespace, base: str, farm: int) -> float:
             concurrency=args.concurrency,
         )
         created, elapsed, cpu, busy, (me, worker) = run_event_loop(run)  # as `clarion serve`
-    extracted, x_elapsed, x_cpu = _extraction_only(args.feeds, args.items, args.workers)
-    rate, x_rate = created / elapsed, extracted / x_elapsed
+    after = _extraction_only(args.feeds, args.items, args.workers)
+    rate = created / elapsed
+    x_rate = statistics.mean(done / seconds for done, seconds, _ in (before, after))
+    _extraction_line("before", *before)
     print(
         f"pipeline:        {rate:7.1f} articles/s  ({created} new documents, {elapsed:.1f} s wall,"
         f" {cpu:.1f} s CPU, {cpu / created * 1000:.1f} ms CPU per article)"
@@ -223,12 +230,16 @@ def _run_both(args: argparse.Namespace, base: str, farm: int) -> float:
     print(f"busy (wall seconds in each step's calls, summed over concurrent calls): {steps}")
     print(f"feed farm:       {farm_cpu:7.1f} s CPU serving feeds and pages (not counted above)")
     print(f"peak RSS:        {me:7.0f} MiB main process, {worker:.0f} MiB largest worker")
-    print(
-        f"extraction only: {x_rate:7.1f} articles/s  ({extracted} pages, {x_elapsed:.1f} s wall, "
-        f"{x_cpu:.1f} s CPU, {x_cpu / extracted * 1000:.1f} ms CPU per article)"
-    )
-    print(f"ratio pipeline / extraction-only: {rate / x_rate:.0%}")
+    _extraction_line("after", *after)
+    print(f"ratio pipeline / extraction-only (mean of before and after): {rate / x_rate:.0%}")
     return rate / x_rate
+
+
+def _extraction_line(when: str, extracted: int, elapsed: float, cpu: float) -> None:
+    print(
+        f"extraction only, {when}: {extracted / elapsed:5.1f} articles/s  ({extracted} pages,"
+        f" {elapsed:.1f} s wall, {cpu:.1f} s CPU, {cpu / extracted * 1000:.1f} ms CPU per article)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 
 from elasticsearch import AsyncElasticsearch
 
-from enrichment import SyndicationCandidate
+from enrichment import Syndication, SyndicationCandidate
+from enrichment._syndication import assign_cluster
 from search import _sqlite_codec as codec
 from search._checks import check_counting
 from search._es_alerts import ElasticsearchAlerts
@@ -62,6 +63,8 @@ from search._store import (
     MentionPage,
     MentionSort,
     PullThrough,
+    SaveOutcome,
+    SketchedDocument,
     StatRow,
     StatTop,
     StoreError,
@@ -178,6 +181,18 @@ class ElasticsearchStore(
             count=count,
             top=top,
         )
+
+    async def save_sketched(self, batch: Sequence[SketchedDocument]) -> list[SaveOutcome]:
+        """See ``search.Store``: one document at a time, each after its candidates."""
+        outcomes: list[SaveOutcome] = []
+        for item in batch:
+            found = await self.syndication_candidates(item.keys)
+            cluster = assign_cluster(item.document.id, item.signature, found)
+            syndication = Syndication(cluster, item.signature, item.keys)
+            outcomes.append(
+                await self.save_document(item.document, item.mentions, syndication=syndication)
+            )
+        return outcomes
 
     async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:
         """See ``search.Store`` and ``search._es_syndication``."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from crawlers import Document
 from crawlers.social import with_engagement
 from enrichment import Mention, Syndication
+from enrichment._syndication import assign_cluster
 from search import _sqlite_codec as codec
 from search._engagement import checked_counts
 from search._fts import index_text
@@ -29,8 +30,8 @@ from search._sqlite_conn import transaction
 from search._sqlite_maintenance import delete_chunk_before, documents_after
 from search._sqlite_queries import MAX_PAGE_SIZE
 from search._sqlite_rollup import Tracked, pairs_of_documents
-from search._sqlite_syndication import save_syndication
-from search._store import SaveOutcome, StoredVersion, StoreError
+from search._sqlite_syndication import save_syndication, syndication_candidates
+from search._store import SaveOutcome, SketchedDocument, StoredVersion, StoreError
 
 __all__ = ["SQLiteDocuments"]
 
@@ -77,67 +78,30 @@ class SQLiteDocuments:
         with the stored copy: equal means ``"unchanged"`` and nothing is written
         (but the alias of ``extra["entry_url"]``, see the contract), unless ``replace``.
         """
-        values = codec.document_values(document)
-        cluster = syndication.cluster_id if syndication is not None else None
-        rows = [codec.mention_values(document, m, cluster_id=cluster) for m in mentions]
-        fts_title, fts_text = index_text(document.title), index_text(document.text)
-        placeholders = ", ".join("?" * len(values))
-        alias = codec.alias_id(document)
 
         def save(c: sqlite3.Connection) -> SaveOutcome:
             with transaction(c):
-                if alias is not None:
-                    c.execute(
-                        "INSERT OR REPLACE INTO url_aliases (alias_id, document_id) VALUES (?, ?)",
-                        (alias, document.id),
-                    )
-                old = c.execute(
-                    "SELECT pk, title, text, json_extract(extra, '$.updated_at') AS updated_at"
-                    " FROM documents WHERE id = ?",
-                    (document.id,),
-                ).fetchone()
-                if (
-                    old is not None
-                    and not replace
-                    and (old["title"], old["text"], old["updated_at"])
-                    == (
-                        document.title,
-                        document.text,
-                        document.extra.get("updated_at"),
-                    )
-                ):
-                    return "unchanged"
-                pairs = {(str(row[1]), str(row[-2])) for row in rows}
-                if old is not None:
-                    pairs |= pairs_of_documents(c, [old["pk"]])
-                tracked = Tracked(c, pairs)
-                if old is None:
-                    cursor = c.execute(
-                        f"INSERT INTO documents ({codec.DOCUMENT_COLUMNS}) VALUES ({placeholders})",
-                        values,
-                    )
-                    pk = cursor.lastrowid
-                else:
-                    pk = old["pk"]
-                    assignments = ", ".join(
-                        f"{name.strip()} = ?" for name in codec.DOCUMENT_COLUMNS.split(",")
-                    )
-                    c.execute(f"UPDATE documents SET {assignments} WHERE pk = ?", (*values, pk))
-                    c.execute("DELETE FROM documents_fts WHERE rowid = ?", (pk,))
-                    c.execute("DELETE FROM mentions WHERE document_pk = ?", (pk,))
-                c.execute(
-                    "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (pk, fts_title, fts_text),
-                )
-                c.executemany(
-                    f"INSERT INTO mentions ({codec.MENTION_COLUMNS}) VALUES ({_MENTION_SLOTS})",
-                    [(pk, *row) for row in rows],
-                )
-                save_syndication(c, pk, syndication, replace=old is not None)
-                tracked.apply()
-                return "created" if old is None else "updated"
+                return _save(c, document, mentions, syndication, replace=replace)
 
         return await self._write(save)
+
+    async def save_sketched(self, batch: Sequence[SketchedDocument]) -> list[SaveOutcome]:
+        """See ``search.Store``: the whole batch in one transaction and one call on
+        the writer, each document's candidates read inside it (so they include the
+        copies saved before it in the batch)."""
+
+        def save_all(c: sqlite3.Connection) -> list[SaveOutcome]:
+            outcomes: list[SaveOutcome] = []
+            with transaction(c):
+                for item in batch:
+                    keys = list(dict.fromkeys(item.keys))
+                    found = syndication_candidates(c, keys) if keys else []
+                    cluster = assign_cluster(item.document.id, item.signature, found)
+                    syndication = Syndication(cluster, item.signature, item.keys)
+                    outcomes.append(_save(c, item.document, item.mentions, syndication))
+            return outcomes
+
+        return await self._write(save_all) if batch else []
 
     async def existing_document_ids(self, ids: Sequence[str]) -> set[str]:
         if not ids:
@@ -249,3 +213,68 @@ class SQLiteDocuments:
             deleted += chunk
             if chunk == 0:
                 return deleted
+
+
+def _save(
+    c: sqlite3.Connection,
+    document: Document,
+    mentions: Sequence[Mention],
+    syndication: Syndication | None,
+    *,
+    replace: bool = False,
+) -> SaveOutcome:
+    """``save_document``'s writes, inside the caller's transaction."""
+    values = codec.document_values(document)
+    cluster = syndication.cluster_id if syndication is not None else None
+    rows = [codec.mention_values(document, m, cluster_id=cluster) for m in mentions]
+    fts_title, fts_text = index_text(document.title), index_text(document.text)
+    placeholders = ", ".join("?" * len(values))
+    alias = codec.alias_id(document)
+    if alias is not None:
+        c.execute(
+            "INSERT OR REPLACE INTO url_aliases (alias_id, document_id) VALUES (?, ?)",
+            (alias, document.id),
+        )
+    old = c.execute(
+        "SELECT pk, title, text, json_extract(extra, '$.updated_at') AS updated_at"
+        " FROM documents WHERE id = ?",
+        (document.id,),
+    ).fetchone()
+    if (
+        old is not None
+        and not replace
+        and (old["title"], old["text"], old["updated_at"])
+        == (
+            document.title,
+            document.text,
+            document.extra.get("updated_at"),
+        )
+    ):
+        return "unchanged"
+    pairs = {(str(row[1]), str(row[-2])) for row in rows}
+    if old is not None:
+        pairs |= pairs_of_documents(c, [old["pk"]])
+    tracked = Tracked(c, pairs)
+    if old is None:
+        cursor = c.execute(
+            f"INSERT INTO documents ({codec.DOCUMENT_COLUMNS}) VALUES ({placeholders})",
+            values,
+        )
+        pk = cursor.lastrowid
+    else:
+        pk = old["pk"]
+        assignments = ", ".join(f"{name.strip()} = ?" for name in codec.DOCUMENT_COLUMNS.split(","))
+        c.execute(f"UPDATE documents SET {assignments} WHERE pk = ?", (*values, pk))
+        c.execute("DELETE FROM documents_fts WHERE rowid = ?", (pk,))
+        c.execute("DELETE FROM mentions WHERE document_pk = ?", (pk,))
+    c.execute(
+        "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+        (pk, fts_title, fts_text),
+    )
+    c.executemany(
+        f"INSERT INTO mentions ({codec.MENTION_COLUMNS}) VALUES ({_MENTION_SLOTS})",
+        [(pk, *row) for row in rows],
+    )
+    save_syndication(c, pk, syndication, replace=old is not None)
+    tracked.apply()
+    return "created" if old is None else "updated"

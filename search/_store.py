@@ -88,6 +88,17 @@ keys first): a wire story reprinted by hundreds of outlets is one cluster, and
 any of its copies is as good a match as all of them."""
 
 
+@dataclass(frozen=True, slots=True)
+class SketchedDocument:
+    """A document to save with its mentions and MinHash sketch (``Store.save_sketched``):
+    ``signature`` and ``keys`` as ``enrichment._syndication.sketch`` gives them."""
+
+    document: Document
+    mentions: Sequence[Mention]
+    signature: tuple[int, ...]
+    keys: tuple[int, ...]
+
+
 class StoreError(Exception):
     """The store rejected an operation; retrying the same call will fail again."""
 
@@ -265,6 +276,15 @@ class Store(Protocol):
         ``syndication.cluster_id``, else the document id. ``replace``: write
         even when the stored copy is the same version (re-enrichment, which
         changes the mentions only): ``"updated"`` when the document was stored."""
+        ...
+
+    async def save_sketched(self, batch: Sequence[SketchedDocument]) -> list[SaveOutcome]:
+        """Save each document of ``batch`` in order, as ``save_document`` with its
+        syndication, and return the outcomes in order. Its cluster is
+        ``enrichment._syndication.assign_cluster`` over ``syndication_candidates(keys)``
+        as they stand when it is saved, so a copy joins an earlier copy in the same
+        batch. SQLite saves the batch in one transaction (all or nothing);
+        Elasticsearch one document at a time."""
         ...
 
     async def syndication_candidates(self, band_keys: Sequence[int]) -> list[SyndicationCandidate]:

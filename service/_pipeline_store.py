@@ -4,13 +4,12 @@
 at once, turns them into documents (``service._documents.build_document``, or the
 social post as it came), runs the ``Enricher`` on the batch (mentions, sentiment,
 key messages) and computes each document's MinHash sketch off the event loop;
-``BatchStorer.saver`` saves each batch while the next is enriched. Before a
-document is saved, its sketch finds earlier near-duplicates in the store
-(``Store.syndication_candidates``) and it joins their syndication cluster; the
-documents of a batch are saved one by one, so a copy later in the batch finds an
-earlier one. After each saved batch, ``on_stored`` (the alert rules) sees the
-documents, their mentions and the save outcomes; then each entry is done
-(``entry_done``), which may finish its poll.
+``BatchStorer.saver`` saves each batch while the next is enriched, in one
+``Store.save_sketched`` call: as each document is saved, its sketch finds
+earlier near-duplicates in the store, those of the same batch included, and it
+joins their syndication cluster. After each saved batch, ``on_stored`` (the
+alert rules) sees the documents, their mentions and the save outcomes; then each
+entry is done (``entry_done``), which may finish its poll.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from crawlers import Document
-from enrichment import Enricher, Mention, Syndication
-from enrichment._syndication import assign_cluster, sketch
-from search import SaveOutcome, Store
+from enrichment import Enricher, Mention
+from enrichment._syndication import sketch
+from search import SaveOutcome, SketchedDocument, Store
 from service._documents import build_document
 from service._pipeline_items import DONE, Item, PipelineStats
 
@@ -133,17 +132,11 @@ class BatchStorer:
         ]
 
     async def _save_batch(self, batch: Enriched) -> None:
+        sketched = [SketchedDocument(d.document, d.mentions, d.signature, d.keys) for d in batch]
+        with self.stats.timed("store"):
+            outcomes = await self._store.save_sketched(sketched)
         saved: list[tuple[Document, list[Mention], SaveOutcome]] = []
-        for done in batch:
-            # Saved one by one, so a copy later in the same batch finds this one.
-            with self.stats.timed("store"):
-                found = await self._store.syndication_candidates(done.keys) if done.keys else []
-                cluster = assign_cluster(done.document.id, done.signature, found)
-                outcome = await self._store.save_document(
-                    done.document,
-                    done.mentions,
-                    syndication=Syndication(cluster, done.signature, done.keys),
-                )
+        for done, outcome in zip(batch, outcomes, strict=True):
             self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
             saved.append((done.document, list(done.mentions), outcome))
             await self._entry_done(done.item)

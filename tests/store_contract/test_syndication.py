@@ -10,7 +10,7 @@ import pytest
 
 from enrichment import MessageMatch, Syndication
 from enrichment._syndication import assign_cluster, sketch
-from search import ElasticsearchStore, MentionFilter, Store, StoreError
+from search import ElasticsearchStore, MentionFilter, SketchedDocument, Store, StoreError
 from search._es_client import connect
 from search._es_schema import mapping
 from tests.store_contract._data import doc, mention, utc
@@ -115,6 +115,35 @@ async def test_cluster_id_on_hits(store: Store) -> None:
         ("c", "a"),
         ("a", None),  # its own cluster
     ]
+
+
+def _sketched(doc_id: str, text: str, brands: tuple[str, ...] = ()) -> SketchedDocument:
+    signature, keys = sketch(text)
+    document = doc(doc_id, published_at=utc(2026, 5, 1), text=text)
+    return SketchedDocument(document, [mention(doc_id, b) for b in brands], signature, keys)
+
+
+async def test_save_sketched_clusters_copies_in_one_batch_and_across_batches(store: Store) -> None:
+    copy = STORY.replace("mayor", "major", 1)
+    first = [
+        _sketched("a", STORY, ("acme",)),
+        _sketched("b", OTHER),
+        _sketched("c", copy, ("acme",)),
+    ]
+    assert await store.save_sketched(first) == ["created", "created", "created"]
+    assert await store.save_sketched(first) == ["unchanged"] * 3
+    later = [_sketched("d", copy.replace("harbour", "harbor", 1)), _sketched("b", f"{OTHER} More.")]
+    assert await store.save_sketched(later) == ["created", "updated"]
+    assert await store.save_sketched([]) == []
+    found = await store.syndication_candidates(sketch(STORY)[1])
+    assert {(c.document_id, c.cluster_id) for c in found} == {("a", "a"), ("c", "a"), ("d", "a")}
+    page = await store.search_mentions(MentionFilter(brand_ids=("acme",)), limit=10)
+    assert sorted((h.mention.document_id, h.mention.cluster_id) for h in page.hits) == [
+        ("a", None),  # its own cluster
+        ("c", "a"),  # the copy saved after it in the same batch joined it
+    ]
+    stored = await store.get_document("b")
+    assert stored is not None and stored.text.endswith("More.")
 
 
 def _carried(message: str, sentence: str = "It said so.") -> MessageMatch:
