@@ -16,7 +16,8 @@
 - ``parse_sitemap``: sitemaps, sitemap indexes and Google News sitemaps.
 - ``parse_opml`` / ``feed_outlines`` / ``source_from_outline`` / ``write_opml``: OPML
   source lists in and out.
-- ``extract_article``: an HTML page to its main text and metadata (process-pool safe).
+- ``extract_article``: an HTML page to its main text and metadata (process-pool safe);
+  ``extract_articles``: several pages in one call.
 - ``published_date`` / ``url_date``: which publication date to believe (feed, page, URL),
   implausible ones flagged (``PublishedDate``).
 - ``poll_source`` (``poll_feed``, ``poll_sitemap``), ``record_success``,
@@ -47,7 +48,7 @@ from crawlers._errors import (
     SitemapParseError,
     TransientFetchError,
 )
-from crawlers._extract import Extracted, extract_article
+from crawlers._extract import Extracted, extract_article, extract_articles
 from crawlers._feeds import ParsedFeed, html_to_text, parse_feed
 from crawlers._fetch import Fetcher, FetchResult
 from crawlers._guard import AddressPolicy, guarded_transport
@@ -147,6 +148,7 @@ __all__ = [  # noqa: RUF022
     "discover_websub",
     "document_id",
     "extract_article",
+    "extract_articles",
     "feed_outlines",
     "find_feed",
     "guarded_transport",

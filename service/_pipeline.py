@@ -3,7 +3,8 @@
 Each stage is an async function reading one bounded queue and writing the next;
 ``IngestPipeline._run`` is the one place that wires them, inside a task group.
 A full queue blocks the stage before it, so a slow stage slows the crawl instead
-of filling memory. Extraction (CPU-bound) runs in a process pool; the last two
+of filling memory. Extraction (CPU-bound) runs in a process pool, pages queued
+together in one call (``service._pipeline_extract``); the last two
 stages, enrichment in batches and saving (with the syndication cluster each
 document joins), are ``service._pipeline_store.BatchStorer``'s; what flows between
 the stages (``Poll``, ``Item``) and what they count (``PipelineStats``) is in
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
@@ -52,7 +52,6 @@ from crawlers import (
     backoff_after_failure,
     disable_reason,
     document_id,
-    extract_article,
     next_poll_interval,
     poll_source,
     record_failure,
@@ -63,7 +62,8 @@ from search import Store
 from service._documents import is_update
 from service._feed_state import update_feed_state
 from service._logging import source_context
-from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_stage
+from service._pipeline_extract import EXTRACT_BATCH, PageExtractor
+from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_batch_stage, run_stage
 from service._pipeline_polls import PollTracker
 from service._pipeline_store import ENRICH_BATCH, SAVE_QUEUE, BatchStorer, StoredListener
 from service._social import SocialPoll, poll_social_source, refresh_posts
@@ -108,7 +108,6 @@ class IngestPipeline:
         """``shard``: poll only the sources it owns (default: every source)."""
         self._store = store
         self._fetcher = fetcher
-        self._pool = extract_pool
         self._fetch_concurrency = fetch_concurrency
         self._poll_concurrency = poll_concurrency
         self._extract_concurrency = extract_concurrency
@@ -124,6 +123,7 @@ class IngestPipeline:
         self._polls = PollTracker()  # entries in flight, polls waiting for them
         self._polling: set[str] = set()  # source ids being polled now
         self.stats = PipelineStats()
+        self._extractor = PageExtractor(pool=extract_pool, stats=self.stats)
         self._storer = BatchStorer(
             store=store,
             enricher=enricher,
@@ -160,7 +160,13 @@ class IngestPipeline:
             group.create_task(self._poller(to_fetch, forever=forever))
             group.create_task(run_stage(self._fetch, to_fetch, to_extract, self._fetch_concurrency))
             group.create_task(
-                run_stage(self._extract, to_extract, to_store, self._extract_concurrency)
+                run_batch_stage(
+                    self._extractor.batch,
+                    to_extract,
+                    to_store,
+                    self._extract_concurrency,
+                    EXTRACT_BATCH,
+                )
             )
             group.create_task(self._storer.enrichers(to_store, to_save))
             group.create_task(self._storer.saver(to_save))
@@ -325,24 +331,6 @@ class IngestPipeline:
         item.html = result.content
         return item
 
-    async def _extract(self, item: Item) -> Item:
-        if item.html is not None:
-            loop = asyncio.get_running_loop()
-            try:
-                with self.stats.timed("extract"):
-                    item.page = await loop.run_in_executor(
-                        self._pool,
-                        functools.partial(extract_article, item.html, url=item.entry.url),
-                    )
-            except Exception as exc:  # a page that breaks the extractor is no page
-                self.stats.extract_errors += 1
-                self.stats.count_error(exc)
-                log.warning("extraction of %s failed: %r", item.entry.url, exc)
-            item.html = None
-            if item.page is None:
-                self.stats.extract_empty += 1
-        return item
-
     # -- push -----------------------------------------------------------------------------
 
     async def ingest_pushed(self, source: Source, entries: Sequence[FeedEntry]) -> int:
@@ -364,7 +352,7 @@ class IngestPipeline:
         async def prepare(item: Item) -> Item | None:
             async with slots:
                 fetched = await self._fetch(item)
-                return None if fetched is None else await self._extract(fetched)
+                return None if fetched is None else await self._extractor.one(fetched)
 
         push = Poll(source=source, result=PollResult(), pending=0, pushed=True)
         new: set[str] = set()

@@ -3,7 +3,8 @@
 ``Poll`` is one poll of one source, finished when every new entry of it is;
 ``Item`` is one entry on its way through fetch, extraction, enrichment and the
 store; ``DONE`` closes a stage's inbox. ``run_stage`` runs copies of one stage
-function over its inbox. ``PipelineStats`` are the counters every stage adds to
+function over its inbox, ``run_batch_stage`` of one that takes the items queued
+together. ``PipelineStats`` are the counters every stage adds to
 (``/metrics`` reads them).
 """
 
@@ -20,7 +21,7 @@ from crawlers import Extracted, FeedEntry, PollResult, Source
 from crawlers.social import SocialPost
 from service._logging import source_context
 
-__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_stage"]
+__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_batch_stage", "run_stage"]
 
 DONE: Any = object()  # end-of-stream marker between stages
 
@@ -98,6 +99,37 @@ async def run_stage(
                 result = await work(item)
             if result is not None:
                 await out.put(result)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(workers):
+            group.create_task(worker())
+    await out.put(DONE)
+
+
+async def run_batch_stage(
+    work: Callable[[list[Item]], Awaitable[list[Item]]],
+    inbox: asyncio.Queue[Any],
+    out: asyncio.Queue[Any],
+    workers: int,
+    batch: int,
+) -> None:
+    """Run ``workers`` copies of ``work`` over ``inbox``, each call with the next item
+    and those queued behind it, up to ``batch`` (never waiting for more); close
+    ``out`` when all end."""
+
+    async def worker() -> None:
+        while True:
+            items = [await inbox.get()]
+            while len(items) < batch and items[-1] is not DONE and not inbox.empty():
+                items.append(inbox.get_nowait())
+            done = items[-1] is DONE
+            if done:
+                await inbox.put(DONE)  # let the sibling workers see it too
+                items.pop()
+            for result in await work(items) if items else []:
+                await out.put(result)
+            if done:
+                return
 
     async with asyncio.TaskGroup() as group:
         for _ in range(workers):
