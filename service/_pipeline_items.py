@@ -21,7 +21,7 @@ from crawlers import Extracted, FeedEntry, PollResult, Source
 from crawlers.social import SocialPost
 from service._logging import source_context
 
-__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_batch_stage", "run_stage"]
+__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_batch_stage", "run_stage", "take_batch"]
 
 DONE: Any = object()  # end-of-stream marker between stages
 
@@ -106,6 +106,20 @@ async def run_stage(
     await out.put(DONE)
 
 
+async def take_batch(inbox: asyncio.Queue[Any], size: int) -> tuple[list[Any], bool]:
+    """The next item of ``inbox`` and those queued behind it, up to ``size`` (never
+    waiting for more), and whether ``DONE`` ended them; ``DONE`` is put back, for
+    the sibling readers of ``inbox``."""
+    items = [await inbox.get()]
+    while len(items) < size and items[-1] is not DONE and not inbox.empty():
+        items.append(inbox.get_nowait())
+    done = items[-1] is DONE
+    if done:
+        items.pop()
+        await inbox.put(DONE)
+    return items, done
+
+
 async def run_batch_stage(
     work: Callable[[list[Item]], Awaitable[list[Item]]],
     inbox: asyncio.Queue[Any],
@@ -119,13 +133,7 @@ async def run_batch_stage(
 
     async def worker() -> None:
         while True:
-            items = [await inbox.get()]
-            while len(items) < batch and items[-1] is not DONE and not inbox.empty():
-                items.append(inbox.get_nowait())
-            done = items[-1] is DONE
-            if done:
-                await inbox.put(DONE)  # let the sibling workers see it too
-                items.pop()
+            items, done = await take_batch(inbox, batch)
             for result in await work(items) if items else []:
                 await out.put(result)
             if done:

@@ -26,7 +26,7 @@ from enrichment import Enricher, Mention
 from enrichment._syndication import sketch
 from search import SaveOutcome, SketchedDocument, Store
 from service._documents import build_document
-from service._pipeline_items import DONE, Item, PipelineStats
+from service._pipeline_items import DONE, Item, PipelineStats, take_batch
 
 __all__ = ["ENRICH_BATCH", "SAVE_QUEUE", "BatchStorer", "StoredListener"]
 
@@ -93,13 +93,7 @@ class BatchStorer:
         """Enrich what is ready, up to ``ENRICH_BATCH`` items at once, while the
         ``_saver`` saves the batch before."""
         while True:
-            batch = [await inbox.get()]
-            while len(batch) < ENRICH_BATCH and batch[-1] is not DONE and not inbox.empty():
-                batch.append(inbox.get_nowait())
-            done = batch[-1] is DONE
-            if done:
-                await inbox.put(DONE)  # let the sibling enrichers see it too
-            items: list[Item] = [i for i in batch if i is not DONE]
+            items, done = await take_batch(inbox, ENRICH_BATCH)
             if items:
                 await out.put(await self._enrich_batch(items))
             if done:
