@@ -121,18 +121,17 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         config = self.config
-        guard: dict[str, object] = {}
+        resolver, socket_factory = None, None  # aiohttp's own: no guard
         if config.block_private_addresses:
             policy = AddressPolicy.from_cidrs(config.allow_networks)
-            guard = {
-                "resolver": GuardedResolver(policy, resolver=self._resolver),
-                "socket_factory": guarded_socket_factory(policy),
-            }
+            resolver = GuardedResolver(policy, resolver=self._resolver)
+            socket_factory = guarded_socket_factory(policy)
         connector = aiohttp.TCPConnector(
             limit=config.max_connections,
             limit_per_host=0,  # per-host limits are ours (``_attempt``)
             ssl=self._ssl_context if self._ssl_context is not None else True,
-            **guard,  # type: ignore[arg-type]
+            resolver=resolver,
+            socket_factory=socket_factory,
         )
         self._client = aiohttp.ClientSession(
             connector=connector,
