@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,16 +43,8 @@ SAVE_QUEUE = 2
 StoredListener = Callable[[list[tuple[Document, list[Mention], SaveOutcome]]], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class _EnrichedItem:
-    item: Item
-    document: Document
-    mentions: list[Mention]
-    signature: tuple[int, ...]  # the MinHash signature (enrichment._syndication.sketch)
-    keys: tuple[int, ...]  # its LSH band keys
-
-
-Enriched = list[_EnrichedItem]
+# Each entry of a batch with its document, mentions and MinHash sketch, ready to save.
+Enriched = list[tuple[Item, SketchedDocument]]
 
 
 class BatchStorer:
@@ -119,21 +110,20 @@ class BatchStorer:
         with self.stats.timed("syndication"):
             sketches = await asyncio.to_thread(lambda: [sketch(d.text) for d, _ in enriched])
         return [
-            _EnrichedItem(item, document, mentions, signature, keys)
+            (item, SketchedDocument(document, mentions, signature, keys))
             for item, (document, mentions), (signature, keys) in zip(
                 items, enriched, sketches, strict=True
             )
         ]
 
     async def _save_batch(self, batch: Enriched) -> None:
-        sketched = [SketchedDocument(d.document, d.mentions, d.signature, d.keys) for d in batch]
         with self.stats.timed("store"):
-            outcomes = await self._store.save_sketched(sketched)
+            outcomes = await self._store.save_sketched([sketched for _, sketched in batch])
         saved: list[tuple[Document, list[Mention], SaveOutcome]] = []
-        for done, outcome in zip(batch, outcomes, strict=True):
+        for (item, sketched), outcome in zip(batch, outcomes, strict=True):
             self.stats.documents[outcome] = self.stats.documents.get(outcome, 0) + 1
-            saved.append((done.document, list(done.mentions), outcome))
-            await self._entry_done(done.item)
+            saved.append((sketched.document, list(sketched.mentions), outcome))
+            await self._entry_done(item)
         if self._on_stored is not None:
             try:
                 await self._on_stored(saved)
