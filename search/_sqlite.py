@@ -121,8 +121,7 @@ class SQLiteStore(
         """See ``search.Store``: one indexed lookup per key, grouped in SQL."""
         if not band_keys:
             return []
-        keys = list(dict.fromkeys(band_keys))
-        return await self._read(lambda c: syndication_candidates(c, keys))
+        return await self._read(lambda c: syndication_candidates(c, band_keys))
 
     async def pull_through(self, where: MentionFilter) -> PullThrough:
         """Key-message counts in SQL (``search._sqlite_syndication``)."""

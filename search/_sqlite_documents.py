@@ -94,8 +94,7 @@ class SQLiteDocuments:
             outcomes: list[SaveOutcome] = []
             with transaction(c):
                 for item in batch:
-                    keys = list(dict.fromkeys(item.keys))
-                    found = syndication_candidates(c, keys) if keys else []
+                    found = syndication_candidates(c, item.keys)
                     cluster = assign_cluster(item.document.id, item.signature, found)
                     syndication = Syndication(cluster, item.signature, item.keys)
                     outcomes.append(_save(c, item.document, item.mentions, syndication))

@@ -54,7 +54,12 @@ def save_syndication(
     )
 
 
-def syndication_candidates(c: sqlite3.Connection, keys: list[int]) -> list[SyndicationCandidate]:
+def syndication_candidates(
+    c: sqlite3.Connection, keys: Sequence[int]
+) -> list[SyndicationCandidate]:
+    """``Store.syndication_candidates`` on ``c`` (a key given twice counts once)."""
+    if not keys:
+        return []
     rows = c.execute(
         "SELECT d.id, s.cluster_id, s.signature FROM ("
         "  SELECT document_pk, COUNT(*) AS shared FROM syndication_bands"
@@ -62,7 +67,7 @@ def syndication_candidates(c: sqlite3.Connection, keys: list[int]) -> list[Syndi
         ") b JOIN syndication s ON s.document_pk = b.document_pk "
         "JOIN documents d ON d.pk = b.document_pk "
         "ORDER BY b.shared DESC, d.id LIMIT ?",
-        (json.dumps(keys), MAX_SYNDICATION_CANDIDATES),
+        (json.dumps(list(dict.fromkeys(keys))), MAX_SYNDICATION_CANDIDATES),
     ).fetchall()
     return [SyndicationCandidate(str(r[0]), str(r[1]), _unpack(r[2])) for r in rows]
 
