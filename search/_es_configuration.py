@@ -12,6 +12,7 @@ object's JSON (``search._sqlite_codec``). Every write passes the store's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crawlers import FeedState, Source
@@ -107,3 +108,11 @@ class ElasticsearchConfiguration:
 
     async def put_feed_state(self, state: FeedState) -> None:
         await self._put("feed-states", state.source_id, codec.to_json(state))
+
+    async def update_feed_state(
+        self, source_id: str, change: Callable[[FeedState | None], FeedState | None]
+    ) -> FeedState | None:
+        state = change(await self.get_feed_state(source_id))
+        if state is not None:
+            await self.put_feed_state(state)
+        return state

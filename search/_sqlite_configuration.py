@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, TypeVar
 from crawlers import FeedState, Source
 from enrichment import Brand
 from search import _sqlite_codec as codec
+from search._sqlite_conn import transaction
 
 __all__ = ["SQLiteConfiguration"]
 
 T = TypeVar("T")
+
+# Create or replace one row of a (key, json) table.
+_PUT = "INSERT INTO {table} VALUES (?, ?) ON CONFLICT ({column}) DO UPDATE SET json = excluded.json"
 
 
 class SQLiteConfiguration:
@@ -33,11 +37,7 @@ class SQLiteConfiguration:
 
     async def _put_json(self, table: str, column: str, key: str, value: str) -> None:
         await self._write(
-            lambda c: c.execute(
-                f"INSERT INTO {table} VALUES (?, ?) "
-                f"ON CONFLICT ({column}) DO UPDATE SET json = excluded.json",
-                (key, value),
-            )
+            lambda c: c.execute(_PUT.format(table=table, column=column), (key, value))
         )
 
     async def _get_json(self, table: str, column: str, key: str) -> str | None:
@@ -90,3 +90,23 @@ class SQLiteConfiguration:
 
     async def put_feed_state(self, state: FeedState) -> None:
         await self._put_json("feed_states", "source_id", state.source_id, codec.to_json(state))
+
+    async def update_feed_state(
+        self, source_id: str, change: Callable[[FeedState | None], FeedState | None]
+    ) -> FeedState | None:
+        """One call on the writer: read, ``change`` and write in one transaction."""
+
+        def update(c: sqlite3.Connection) -> FeedState | None:
+            with transaction(c):
+                row = c.execute(
+                    "SELECT json FROM feed_states WHERE source_id = ?", (source_id,)
+                ).fetchone()
+                state = change(None if row is None else codec.feed_state_from_json(row[0]))
+                if state is not None:
+                    c.execute(
+                        _PUT.format(table="feed_states", column="source_id"),
+                        (state.source_id, codec.to_json(state)),
+                    )
+            return state
+
+        return await self._write(update)

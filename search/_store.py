@@ -26,7 +26,7 @@ Contract, for every implementation (the suite in ``tests/store_contract`` checks
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, get_args
@@ -260,6 +260,15 @@ class Store(Protocol):
     # Crawl state, one row per source.
     async def get_feed_state(self, source_id: str) -> FeedState | None: ...
     async def put_feed_state(self, state: FeedState) -> None: ...
+    async def update_feed_state(
+        self, source_id: str, change: Callable[[FeedState | None], FeedState | None]
+    ) -> FeedState | None:
+        """Store ``change`` applied to the stored state of ``source_id`` (None when
+        there is none; returning None writes nothing) and return what was written.
+        ``change`` is pure and may run in another thread; on SQLite the read and the
+        write are one transaction, on Elasticsearch two requests. An exception from
+        ``change`` propagates, and nothing is written."""
+        ...
 
     # Documents and their mentions.
     async def save_document(

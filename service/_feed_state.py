@@ -5,8 +5,9 @@ ETag, cursor…) and the WebSub manager (``websub_*`` fields), each from a read 
 the latest state. Without a lock, one's write made from a read taken before the
 other's write puts the other's fields back as they were (a failed poll used to undo
 a subscription verified while it ran). ``update_feed_state`` holds a per-source lock
-around the read and the write, so each update applies to the latest state and
-changes only what its function changes.
+around ``Store.update_feed_state`` (the read and the write: one transaction on
+SQLite, two requests on Elasticsearch), so each update applies to the latest state
+and changes only what its function changes.
 
 The lock is per process (the pipeline and the manager of one runtime share it).
 Processes sharing one store each own their sources (``Shard``); the only write from
@@ -41,7 +42,4 @@ async def update_feed_state(
     locks = _LOCKS.setdefault(store, {})
     lock = locks.setdefault(source_id, asyncio.Lock())
     async with lock:
-        state = change(await store.get_feed_state(source_id))
-        if state is not None:
-            await store.put_feed_state(state)
-        return state
+        return await store.update_feed_state(source_id, change)

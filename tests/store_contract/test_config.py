@@ -117,6 +117,40 @@ async def test_put_feed_state_replaces(store: Store) -> None:
     assert await store.get_feed_state("news") == FeedState(source_id="news", etag="2")
 
 
+async def test_update_feed_state_applies_the_change_to_the_stored_state(store: Store) -> None:
+    seen: list[FeedState | None] = []
+
+    def fail(state: FeedState | None) -> FeedState:
+        seen.append(state)
+        failures = state.consecutive_failures + 1 if state else 1
+        return FeedState(source_id="news", etag="e", consecutive_failures=failures)
+
+    assert await store.update_feed_state("news", fail) == FeedState(
+        source_id="news", etag="e", consecutive_failures=1
+    )
+    assert await store.update_feed_state("news", fail) == FeedState(
+        source_id="news", etag="e", consecutive_failures=2
+    )
+    assert seen == [None, FeedState(source_id="news", etag="e", consecutive_failures=1)]
+    assert await store.get_feed_state("news") == FeedState(
+        source_id="news", etag="e", consecutive_failures=2
+    )
+
+
+async def test_update_feed_state_writes_nothing_for_none_or_an_error(store: Store) -> None:
+    assert await store.update_feed_state("news", lambda state: None) is None
+    assert await store.get_feed_state("news") is None
+    await store.put_feed_state(FeedState(source_id="news", etag="1"))
+
+    def broken(state: FeedState | None) -> FeedState:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        await store.update_feed_state("news", broken)
+    assert await store.update_feed_state("news", lambda state: None) is None
+    assert await store.get_feed_state("news") == FeedState(source_id="news", etag="1")
+
+
 async def test_naive_times_are_rejected(store: Store) -> None:
     with pytest.raises(StoreError):
         await store.put_feed_state(FeedState(source_id="x", last_polled_at=datetime(2026, 1, 1)))
