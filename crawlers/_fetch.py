@@ -339,15 +339,17 @@ class Fetcher:
                 f"body of {declared} bytes is over the {limit}-byte cap", url=url, status=status
             )
         decoder = _Decoder(encoding, url=url, status=status)
-        body = bytearray()
+        pieces: list[bytes] = []  # joined once at the end: one copy of the body
+        size = 0
         async for chunk in response.content.iter_any():
-            for piece in decoder.feed(chunk, limit - len(body) + 1):
-                body += piece
-                if len(body) > limit:
+            for piece in decoder.feed(chunk, limit - size + 1):
+                pieces.append(piece)
+                size += len(piece)
+                if size > limit:
                     raise PermanentFetchError(
                         f"body is over the {limit}-byte cap (decoded)", url=url, status=status
                     )
-        return bytes(body)
+        return b"".join(pieces)
 
 
 class _Decoder:
