@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import random
 import struct
 from collections.abc import Iterable, Sequence
@@ -199,7 +200,7 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     """The Jaccard similarity estimated from two signatures (0 if either is empty)."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    return float(sum(map(operator.eq, a, b))) / len(a)
 
 
 def assign_cluster(
@@ -212,12 +213,17 @@ def assign_cluster(
     """The cluster ``document_id`` joins: that of the most similar candidate at
     or above ``threshold`` (ties: the smaller cluster id, so the choice does not
     depend on the order the store returned), else its own id. The document
-    itself is ignored among the candidates (a re-save)."""
+    itself is ignored among the candidates (a re-save). Each distinct signature is
+    scored once: the copies of a wire story often have the same one."""
     best: tuple[float, str] | None = None
+    scores: dict[tuple[int, ...], float] = {}
     for candidate in candidates:
         if candidate.document_id == document_id:
             continue
-        score = jaccard(sig, candidate.signature)
+        theirs = tuple(candidate.signature)
+        score = scores.get(theirs)
+        if score is None:
+            score = scores[theirs] = jaccard(sig, theirs)
         if score < threshold:
             continue
         if best is None or score > best[0] or (score == best[0] and candidate.cluster_id < best[1]):

@@ -69,7 +69,13 @@ def syndication_candidates(
         "ORDER BY b.shared DESC, d.id LIMIT ?",
         (json.dumps(list(dict.fromkeys(keys))), MAX_SYNDICATION_CANDIDATES),
     ).fetchall()
-    return [SyndicationCandidate(str(r[0]), str(r[1]), _unpack(r[2])) for r in rows]
+    signatures: dict[bytes, tuple[int, ...]] = {}  # copies often share one: unpacked once
+    return [
+        SyndicationCandidate(
+            str(r[0]), str(r[1]), signatures.get(r[2]) or signatures.setdefault(r[2], _unpack(r[2]))
+        )
+        for r in rows
+    ]
 
 
 def pull_through(c: sqlite3.Connection, where: MentionFilter) -> PullThrough:

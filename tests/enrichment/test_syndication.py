@@ -186,6 +186,18 @@ def test_cluster_id_is_the_first_document() -> None:
     assert assign_cluster("a", sig, [SyndicationCandidate("a", "zzz", sig)]) == "a"
 
 
+def test_copies_with_one_signature_join_the_most_similar_then_smallest_cluster() -> None:
+    text = " ".join(f"word{i}" for i in range(200))
+    sig = signature(text)
+    edited = signature(text.replace("word7 ", "other "))
+    assert 0.6 <= jaccard(sig, edited) < 1.0
+    wire = [SyndicationCandidate(f"d{n}", cluster, sig) for n, cluster in enumerate("qpr")]
+    near = SyndicationCandidate("e", "a", edited)  # smaller cluster id, less similar
+    for candidates in ([*wire, near], [near, *reversed(wire)]):
+        assert assign_cluster("new", sig, candidates) == "p"
+    assert assign_cluster("new", edited, [*wire, near]) == "a"
+
+
 def test_signature_shape_and_stability() -> None:
     text = "The quick brown fox jumps over the lazy dog near the river bank today " * 3
     sig = signature(text)
