@@ -106,13 +106,25 @@ async def run_stage(
     await out.put(DONE)
 
 
-async def take_batch(inbox: asyncio.Queue[Any], size: int) -> tuple[list[Any], bool]:
-    """The next item of ``inbox`` and those queued behind it, up to ``size`` (never
-    waiting for more), and whether ``DONE`` ended them; ``DONE`` is put back, for
-    the sibling readers of ``inbox``."""
+async def take_batch(
+    inbox: asyncio.Queue[Any], size: int, *, linger: float = 0.0
+) -> tuple[list[Any], bool]:
+    """The next item of ``inbox`` and those queued behind it or arriving within
+    ``linger`` seconds of it, up to ``size``, and whether ``DONE`` ended them;
+    ``DONE`` is put back, for the sibling readers of ``inbox``."""
     items = [await inbox.get()]
-    while len(items) < size and items[-1] is not DONE and not inbox.empty():
-        items.append(inbox.get_nowait())
+    deadline = asyncio.get_running_loop().time() + linger
+    while len(items) < size and items[-1] is not DONE:
+        if not inbox.empty():
+            items.append(inbox.get_nowait())
+            continue
+        if linger <= 0:
+            break
+        try:  # a cancelled get leaves the queue as it was
+            async with asyncio.timeout_at(deadline):
+                items.append(await inbox.get())
+        except TimeoutError:
+            break
     done = items[-1] is DONE
     if done:
         items.pop()
