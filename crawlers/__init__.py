@@ -82,7 +82,13 @@ from crawlers._types import (
     Source,
     SourceKind,
 )
-from crawlers._urls import canonical_url, document_id, normalize_url, registrable_domain
+from crawlers._urls import (
+    canonical_url,
+    document_id,
+    load_public_suffix_list,
+    normalize_url,
+    registrable_domain,
+)
 from crawlers._websub import (
     WebSubLinks,
     discover_websub,
@@ -154,6 +160,7 @@ __all__ = [  # noqa: RUF022
     "guarded_transport",
     "html_to_text",
     "hub_client",
+    "load_public_suffix_list",
     "new_secret",
     "next_poll_interval",
     "normalize_url",

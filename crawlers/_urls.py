@@ -17,6 +17,7 @@ import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
+from tld.utils import get_tld_names
 
 # Exact parameter names (lowercased) that only say who shared or clicked a link.
 # fmt: off
@@ -118,6 +119,12 @@ def registrable_domain(url: str) -> str | None:
     if not host:
         return None
     return _registrable_host(host)
+
+
+def load_public_suffix_list() -> None:
+    """Read the Public Suffix List now, if it is not read yet (the first
+    ``registrable_domain`` would: a service calls this at start instead)."""
+    get_tld_names()
 
 
 @functools.lru_cache(maxsize=4096)
