@@ -32,7 +32,7 @@ async def _run(base: str, gets: int, concurrency: int) -> tuple[float, float, fl
         per_host_interval=0.0,
         per_host_concurrency=concurrency,
         max_connections=concurrency,
-        allow_networks=["127.0.0.1/32"],
+        allow_networks=("127.0.0.1/32",),
     )
     async with Fetcher(config=config) as fetcher:
         slots = asyncio.Semaphore(concurrency)
