@@ -29,6 +29,22 @@ def test_words_follow_the_rule_as_written(text: str) -> None:
     assert folded_words(text) == tuple(fold(text[s:e]) for s, e in expected)
 
 
+# ASCII and non-ASCII separators only (curly quotes, dashes, a no-break space, an
+# emoji, a currency sign): the texts cut by the standard-library pattern.
+_SEPARATED = st.sampled_from(
+    [*"aZsS09 -'_#&.\n\u2019\u201c\u201d\u2014\u00a0\u2026\u20ac", "RILs", "CEOs ", "\U0001f600"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_SEPARATED, max_size=40).map("".join))
+def test_texts_with_only_ascii_letters_follow_the_rule_as_written(text: str) -> None:
+    expected = [(m.start(), m.end()) for m in _REFERENCE.finditer(text)]
+    tokens = Tokens(text)
+    assert list(zip(tokens.starts, tokens.ends, strict=True)) == expected
+    assert folded_words(text) == tuple(fold(text[s:e]) for s, e in expected)
+
+
 def test_examples_from_the_docstring() -> None:
     assert words("Apple's (Coca-Cola) L&T #Apple RILs") == (
         "Apple", "s", "Coca", "Cola", "L", "T", "Apple", "RIL", "s",
