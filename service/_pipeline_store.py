@@ -1,9 +1,10 @@
 """The ingest pipeline's last two stages: enrich extracted entries in batches, save them.
 
 ``BatchStorer.enrichers`` reads extracted ``Item`` values, up to ``ENRICH_BATCH``
-at once, turns them into documents (``service._documents.build_document``, or the
-social post as it came), runs the ``Enricher`` on the batch (mentions, sentiment,
-key messages) and computes each document's MinHash sketch off the event loop;
+at once (waiting up to ``ENRICH_LINGER`` after the first for more), turns them into
+documents (``service._documents.build_document``, or the social post as it came),
+runs the ``Enricher`` on the batch (mentions, sentiment, key messages) and computes
+each document's MinHash sketch off the event loop;
 ``BatchStorer.saver`` saves each batch while the next is enriched, in one
 ``Store.save_sketched`` call: as each document is saved, its sketch finds
 earlier near-duplicates in the store, those of the same batch included, and it
