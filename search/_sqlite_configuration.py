@@ -24,6 +24,12 @@ T = TypeVar("T")
 _PUT = "INSERT INTO {table} VALUES (?, ?) ON CONFLICT ({column}) DO UPDATE SET json = excluded.json"
 
 
+def _get(c: sqlite3.Connection, table: str, column: str, key: str) -> str | None:
+    """The json of the row of ``table`` whose ``column`` is ``key``, or None."""
+    row = c.execute(f"SELECT json FROM {table} WHERE {column} = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 class SQLiteConfiguration:
     """The brands, sources and feed states of ``SQLiteStore`` (see the module docstring)."""
 
@@ -41,11 +47,7 @@ class SQLiteConfiguration:
         )
 
     async def _get_json(self, table: str, column: str, key: str) -> str | None:
-        def get(c: sqlite3.Connection) -> str | None:
-            row = c.execute(f"SELECT json FROM {table} WHERE {column} = ?", (key,)).fetchone()
-            return None if row is None else str(row[0])
-
-        return await self._read(get)
+        return await self._read(lambda c: _get(c, table, column, key))
 
     async def _list_json(self, table: str) -> list[str]:
         return await self._read(
@@ -98,10 +100,8 @@ class SQLiteConfiguration:
 
         def update(c: sqlite3.Connection) -> FeedState | None:
             with transaction(c):
-                row = c.execute(
-                    "SELECT json FROM feed_states WHERE source_id = ?", (source_id,)
-                ).fetchone()
-                state = change(None if row is None else codec.feed_state_from_json(row[0]))
+                raw = _get(c, "feed_states", "source_id", source_id)
+                state = change(None if raw is None else codec.feed_state_from_json(raw))
                 if state is not None:
                     c.execute(
                         _PUT.format(table="feed_states", column="source_id"),
