@@ -19,9 +19,8 @@ from time import struct_time
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
-
 from crawlers import FeedParseError, Fetcher, html_to_text
+from crawlers._feeds import feedparser_document
 from crawlers.social._common import counts, string, with_query
 from crawlers.social._post import (
     ENGAGEMENT_RATINGS,
@@ -64,12 +63,7 @@ def youtube_url(spec: YouTubeSpec) -> str:
 
 def parse_youtube_feed(content: bytes, *, url: str) -> list[SocialPost]:
     """The videos of a channel feed; ``FeedParseError`` when the bytes are not a feed."""
-    parsed = feedparser.parse(
-        content, response_headers={"content-location": url}, sanitize_html=False
-    )
-    if not parsed.get("version"):
-        reason = parsed.get("bozo_exception") or "no Atom root element"
-        raise FeedParseError(f"not a feed: {reason}", url=url)
+    parsed = feedparser_document(content, url=url)
     posts = []
     for entry in parsed.get("entries", []):
         post = _video(entry, base=url)

@@ -231,3 +231,27 @@ def test_updated_at_is_what_the_feed_says_changed() -> None:
     )
     (json_item,) = parse_feed(json_feed, url="https://ex.com/feed.json").entries
     assert json_item.updated_at == datetime(2026, 11, 17, 9, tzinfo=UTC)
+
+
+def test_element_base_uris_resolve_relative_links() -> None:
+    atom = b"""<?xml version="1.0"?>
+    <feed xmlns="http://www.w3.org/2005/Atom" xml:base="/news/"><title>A</title>
+      <link rel="hub" href="hub"/>
+      <entry xml:base="2026/"><title>x</title><link href="a.html"/><id>a</id></entry>
+      <entry><title>y</title><link href="b.html"/><id>b</id></entry>
+      <entry xml:base="https://other.example/blog/"><title>z</title><link href="c"/></entry>
+    </feed>"""
+    feed = parse_feed(atom, url="https://ex.com/feeds/atom")
+    assert [e.url for e in feed.entries] == [
+        "https://ex.com/news/2026/a.html",
+        "https://ex.com/news/b.html",
+        "https://other.example/blog/c",
+    ]
+    assert feed.hub_url == "https://ex.com/news/hub"
+
+
+def test_a_body_naming_a_local_file_is_not_read_from_disk(tmp_path: Path) -> None:
+    local = tmp_path / "feed.xml"
+    local.write_bytes((FEEDS / "bbc_world.rss.xml").read_bytes())
+    with pytest.raises(FeedParseError):
+        parse_feed(str(local).encode(), url="https://example.com/feed")
