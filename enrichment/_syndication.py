@@ -176,7 +176,7 @@ def signature(text: str) -> tuple[int, ...]:
     hashes = _shingle_hashes(text)
     if len(hashes) < MIN_SHINGLES:
         return ()
-    return tuple(int(v) for v in _minima(hashes))
+    return tuple(_minima(hashes).tolist())
 
 
 def band_keys(sig: Sequence[int]) -> tuple[int, ...]:

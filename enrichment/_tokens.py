@@ -84,7 +84,8 @@ def words(text: str) -> tuple[str, ...]:
 def folded_words(text: str) -> tuple[str, ...]:
     """The folded words of ``text``. Remembered for the last few texts: the full-text
     index and the syndication shingles of a document both read its text's words."""
-    return tuple(fold(w) for w in _pattern(text).findall(text))
+    pattern = _pattern(text)
+    return tuple(_folded(pattern, pattern.findall(text)))
 
 
 def _pattern(text: str) -> re.Pattern[str] | regex.Pattern[str]:
@@ -94,6 +95,14 @@ def _pattern(text: str) -> re.Pattern[str] | regex.Pattern[str]:
     if any(unicodedata.category(c)[0] in "LNM" for c in others):
         return _WORD
     return _ASCII_WORD
+
+
+def _folded(pattern: re.Pattern[str] | regex.Pattern[str], found: list[str]) -> list[str]:
+    """``fold`` of each word that ``pattern`` found; words found by ``_ASCII_WORD``
+    are ASCII, whose folded form is their lower case: one call for all of them."""
+    if pattern is _ASCII_WORD and found:
+        return " ".join(found).lower().split(" ")
+    return [fold(w) for w in found]
 
 
 class Tokens:
@@ -108,12 +117,13 @@ class Tokens:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        matches = list(_pattern(text).finditer(text))
+        pattern = _pattern(text)
+        matches = list(pattern.finditer(text))
         found = [m.group() for m in matches]
         self.starts = [m.start() for m in matches]
         self.ends = [m.end() for m in matches]
         self.exact = [exact(w) for w in found]
-        self.folded = [fold(w) for w in found]
+        self.folded = _folded(pattern, found)
         positions: dict[str, list[int]] = {}
         for i, folded in enumerate(self.folded):
             positions.setdefault(folded, []).append(i)
