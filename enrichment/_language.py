@@ -10,6 +10,7 @@ reads the model.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -51,8 +52,8 @@ def load_language_model() -> None:
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the language of ``text``, or ``None`` if unsure."""
     sample = text[:MAX_CHARS]
-    if sum(c.isalpha() for c in sample) < MIN_LETTERS:
-        return None
+    if len(list(itertools.islice(filter(str.isalpha, sample), MIN_LETTERS))) < MIN_LETTERS:
+        return None  # counted up to MIN_LETTERS only: an article reaches it at once
     language, probability = _model().classify(sample)
     if probability < MIN_CONFIDENCE or not isinstance(language, str) or len(language) != 2:
         return None

@@ -32,3 +32,9 @@ def test_short_or_unsure_text_is_none(text: str) -> None:
 
 def test_long_text_is_cut_not_refused() -> None:
     assert detect_language("The company reported strong quarterly results. " * 500) == "en"
+
+
+def test_fewer_letters_than_the_minimum_are_none_even_when_the_model_is_sure() -> None:
+    # The model alone says German for both (0.80 and 0.76); nine letters are too few.
+    assert detect_language("Steuer für") is None
+    assert detect_language("Straßenbau") == "de"
