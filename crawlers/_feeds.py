@@ -97,9 +97,9 @@ def feedparser_document(
 ) -> dict[str, Any]:
     """feedparser's reading of an RSS, RDF or Atom document fetched from ``url``.
 
-    Raises ``FeedParseError`` when ``content`` is none of them. Only the elements'
-    own base URIs are resolved (a feed without one keeps relative links relative):
-    callers resolve what they keep against ``url``.
+    Raises ``FeedParseError`` when ``content`` is none of them. feedparser resolves
+    relative links only in a feed that mentions a base (``xml:base``); in others they
+    stay relative: callers resolve what they keep against ``url``.
     """
     headers = {"content-location": url} if _ELEMENT_BASE.search(content) else {}
     if content_type:
