@@ -1,5 +1,5 @@
-"""The ingest pipeline's extraction stage: fetched pages to ``Extracted``, in the
-extraction process pool.
+"""The ingest pipeline's extraction stage: fetched pages to ``Extracted`` and the
+syndication sketch of their text, in the extraction process pool.
 
 ``PageExtractor.batch`` sends up to ``EXTRACT_BATCH`` pages that are ready in one
 pool call (``crawlers.extract_articles``): a pool call with one 281 KiB page cost
@@ -15,18 +15,28 @@ page refused for good) passes through untouched.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
+from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from crawlers import Extracted, extract_article, extract_articles
-from service._pipeline_items import Item, PipelineStats
+from crawlers import Extracted, extract_articles
+from enrichment._syndication import sketch
+from service._pipeline_items import Item, PipelineStats, Sketch
 
-__all__ = ["EXTRACT_BATCH", "PageExtractor"]
+__all__ = ["EXTRACT_BATCH", "PageExtractor", "extract_and_sketch"]
 
 log = logging.getLogger("clarion.pipeline")
 
 EXTRACT_BATCH = 4
+
+
+def extract_and_sketch(
+    pages: Sequence[tuple[bytes | str, str]],
+) -> list[tuple[Extracted | None, Sketch | None]]:
+    """Run in the pool: ``crawlers.extract_articles``, then the syndication sketch of each
+    text extracted. The sketch is CPU work on the text the worker holds; done here, it
+    neither crosses to the main process nor competes there with the event loop."""
+    return [(page, sketch(page.text) if page else None) for page in extract_articles(pages)]
 
 
 class PageExtractor:
@@ -44,11 +54,11 @@ class PageExtractor:
         loop = asyncio.get_running_loop()
         try:
             with self.stats.timed("extract"):
-                found = await loop.run_in_executor(self._pool, extract_articles, jobs)
+                found = await loop.run_in_executor(self._pool, extract_and_sketch, jobs)
         except Exception:  # one page broke the extractor: each on its own, to tell which
             return [await self.one(item) for item in items]
-        for item, page in zip(pages, found, strict=True):
-            self._done(item, page)
+        for item, (page, sketched) in zip(pages, found, strict=True):
+            self._done(item, page, sketched)
         return items
 
     async def one(self, item: Item) -> Item:
@@ -56,20 +66,22 @@ class PageExtractor:
             return item
         loop = asyncio.get_running_loop()
         page: Extracted | None = None
+        sketched: Sketch | None = None
         try:
             with self.stats.timed("extract"):
-                page = await loop.run_in_executor(
-                    self._pool, functools.partial(extract_article, item.html, url=item.entry.url)
+                ((page, sketched),) = await loop.run_in_executor(
+                    self._pool, extract_and_sketch, [(item.html, item.entry.url)]
                 )
         except Exception as exc:  # a page that breaks the extractor is no page
             self.stats.extract_errors += 1
             self.stats.count_error(exc)
             log.warning("extraction of %s failed: %r", item.entry.url, exc)
-        self._done(item, page)
+        self._done(item, page, sketched)
         return item
 
-    def _done(self, item: Item, page: Extracted | None) -> None:
+    def _done(self, item: Item, page: Extracted | None, sketched: Sketch | None) -> None:
         item.html = None
         item.page = page
+        item.sketch = sketched
         if page is None:
             self.stats.extract_empty += 1

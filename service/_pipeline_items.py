@@ -21,7 +21,16 @@ from crawlers import Extracted, FeedEntry, PollResult, Source
 from crawlers.social import SocialPost
 from service._logging import source_context
 
-__all__ = ["DONE", "Item", "PipelineStats", "Poll", "run_batch_stage", "run_stage", "take_batch"]
+__all__ = [
+    "DONE",
+    "Item",
+    "PipelineStats",
+    "Poll",
+    "Sketch",
+    "run_batch_stage",
+    "run_stage",
+    "take_batch",
+]
 
 DONE: Any = object()  # end-of-stream marker between stages
 
@@ -72,6 +81,10 @@ class Poll:
     number: int = 0  # the source's polls are numbered from 1 as they start (in memory)
 
 
+# A text's MinHash signature and LSH band keys (``enrichment._syndication.sketch``).
+Sketch = tuple[tuple[int, ...], tuple[int, ...]]
+
+
 @dataclass(eq=False)
 class Item:
     poll: Poll
@@ -79,6 +92,7 @@ class Item:
     post: SocialPost | None = None  # a social post: stored as it is, no page fetch
     html: bytes | None = None
     page: Extracted | None = None
+    sketch: Sketch | None = None  # of ``page.text``, computed where it was extracted
 
 
 async def run_stage(

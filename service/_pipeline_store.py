@@ -3,8 +3,9 @@
 ``BatchStorer.enrichers`` reads extracted ``Item`` values, up to ``ENRICH_BATCH``
 at once (waiting up to ``ENRICH_LINGER`` after the first for more), turns them into
 documents (``service._documents.build_document``, or the social post as it came),
-runs the ``Enricher`` on the batch (mentions, sentiment, key messages) and computes
-each document's MinHash sketch off the event loop;
+runs the ``Enricher`` on the batch (mentions, sentiment, key messages) and takes
+each document's MinHash sketch from extraction (``extract_and_sketch``), or computes
+it off the event loop when the text is not the page's;
 ``BatchStorer.saver`` saves each batch while the next is enriched, in one
 ``Store.save_sketched`` call: as each document is saved, its sketch finds
 earlier near-duplicates in the store, those of the same batch included, and it
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from enrichment import Enricher, Mention
 from enrichment._syndication import sketch
 from search import SaveOutcome, SketchedDocument, Store
 from service._documents import build_document
-from service._pipeline_items import DONE, Item, PipelineStats, take_batch
+from service._pipeline_items import DONE, Item, PipelineStats, Sketch, take_batch
 
 __all__ = ["ENRICH_BATCH", "SAVE_QUEUE", "BatchStorer", "StoredListener"]
 
@@ -112,8 +113,20 @@ class BatchStorer:
         ]
         with self.stats.timed("enrich"):
             enriched = await self._enricher.enrich(documents)
-        with self.stats.timed("syndication"):
-            sketches = await asyncio.to_thread(lambda: [sketch(d.text) for d, _ in enriched])
+        # A page's text was sketched where it was extracted; a feed's summary or a
+        # social post is sketched here.
+        known = [
+            i.sketch
+            if i.sketch is not None and i.page is not None and d.text == i.page.text
+            else None
+            for i, (d, _) in zip(items, enriched, strict=True)
+        ]
+        missing = [d.text for k, (d, _) in zip(known, enriched, strict=True) if k is None]
+        computed: Iterator[Sketch] = iter(())
+        if missing:
+            with self.stats.timed("syndication"):
+                computed = iter(await asyncio.to_thread(lambda: [sketch(t) for t in missing]))
+        sketches = [k if k is not None else next(computed) for k in known]
         return [
             (item, SketchedDocument(document, mentions, signature, keys))
             for item, (document, mentions), (signature, keys) in zip(

@@ -130,3 +130,46 @@ async def test_copies_cluster_and_carry_the_key_message(tmp_path: Path, publishe
         assert (pull.mentions, pull.carried, pull.any_contradicted) == (2, {MESSAGE: 2}, 0)
     finally:
         await runtime.stop()
+
+
+def _summary_feed(base: str, name: str, summary: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<item><title>Europa, by {name}</title><link>{base}/{name}/gone</link>"
+        f"<description>{html.escape(summary)}</description>"
+        "<pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+
+
+async def test_copies_known_only_by_their_feed_summaries_cluster(tmp_path: Path) -> None:
+    # The pages are gone (404): each document is its feed's summary, sketched by the
+    # pipeline itself rather than beside an extraction.
+    summary = " ".join(_article(EUROPA)[:3])
+
+    async def handle(request: Request) -> Response:
+        name = request.url.path.split("/")[1]
+        if request.url.path.endswith("/feed.xml"):
+            base = f"{request.url.scheme}://{request.url.netloc}"
+            return Response(_summary_feed(base, name, summary), media_type="text/xml")
+        return Response(b"", status_code=404)
+
+    with serve_app(Starlette(routes=[Route("/{path:path}", handle)])) as base:
+        config = {
+            "brands": [{"id": "nasa", "name": "NASA"}],
+            "sources": [
+                {"id": name, "url": f"{base}/{name}/feed.xml", "outlet": name.title()}
+                for name in ("first", "second")
+            ],
+        }
+        runtime = await Runtime.start(local_settings(tmp_path, config))
+        try:
+            stats = await runtime.pipeline.run_once()
+            assert stats.documents == {"created": 2}
+            where = MentionFilter(brand_ids=("nasa",))
+            hits = (await runtime.store.search_mentions(where, limit=10)).hits
+            assert len(hits) == 2
+            ids = {h.mention.document_id for h in hits}
+            clusters = {h.mention.cluster_id or h.mention.document_id for h in hits}
+            assert len(ids) == 2 and len(clusters) == 1 and clusters <= ids
+        finally:
+            await runtime.stop()
