@@ -46,6 +46,7 @@ __all__ = [
     "ROWS",
     "SHINGLE_WORDS",
     "THRESHOLD",
+    "Sketch",
     "Syndication",
     "SyndicationCandidate",
     "assign_cluster",
@@ -231,7 +232,11 @@ def assign_cluster(
     return document_id if best is None else best[1]
 
 
-def sketch(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+# A text's MinHash signature and its LSH band keys, as ``sketch`` returns them.
+Sketch = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def sketch(text: str) -> Sketch:
     """``(signature, band_keys)`` of a document's text, both ``()`` when too short."""
     sig = signature(text)
     return sig, band_keys(sig)

@@ -2,7 +2,7 @@
 syndication sketch of their text, in the extraction process pool.
 
 ``PageExtractor.batch`` sends up to ``EXTRACT_BATCH`` pages that are ready in one
-pool call (``crawlers.extract_articles``): a pool call with one 281 KiB page cost
+pool call (``extract_and_sketch``): a pool call with one 281 KiB page cost
 1.4-1.6 ms of CPU on the reference machine, a call with four 0.32-0.36 ms per
 page, against about 35 ms to extract it. Pages are never waited for to fill a
 batch (``run_batch_stage`` takes what is queued), so a crawl that is not busy
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 
 from crawlers import Extracted, extract_articles
-from enrichment._syndication import sketch
-from service._pipeline_items import Item, PipelineStats, Sketch
+from enrichment._syndication import Sketch, sketch
+from service._pipeline_items import Item, PipelineStats
 
 __all__ = ["EXTRACT_BATCH", "PageExtractor", "extract_and_sketch"]
 

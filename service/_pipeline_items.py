@@ -19,6 +19,7 @@ from typing import Any
 
 from crawlers import Extracted, FeedEntry, PollResult, Source
 from crawlers.social import SocialPost
+from enrichment._syndication import Sketch
 from service._logging import source_context
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "Item",
     "PipelineStats",
     "Poll",
-    "Sketch",
     "run_batch_stage",
     "run_stage",
     "take_batch",
@@ -79,10 +79,6 @@ class Poll:
     cursor: str | None = None  # a social adapter's cursor, saved with the validators
     pushed: bool = False  # entries a WebSub hub pushed: no validators, no poll to finish
     number: int = 0  # the source's polls are numbered from 1 as they start (in memory)
-
-
-# A text's MinHash signature and LSH band keys (``enrichment._syndication.sketch``).
-Sketch = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 @dataclass(eq=False)

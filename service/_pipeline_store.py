@@ -24,10 +24,10 @@ from typing import Any
 
 from crawlers import Document
 from enrichment import Enricher, Mention
-from enrichment._syndication import sketch
+from enrichment._syndication import Sketch, sketch
 from search import SaveOutcome, SketchedDocument, Store
 from service._documents import build_document
-from service._pipeline_items import DONE, Item, PipelineStats, Sketch, take_batch
+from service._pipeline_items import DONE, Item, PipelineStats, take_batch
 
 __all__ = ["ENRICH_BATCH", "SAVE_QUEUE", "BatchStorer", "StoredListener"]
 
