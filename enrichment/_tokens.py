@@ -88,6 +88,12 @@ def folded_words(text: str) -> tuple[str, ...]:
     return tuple(_folded(pattern, pattern.findall(text)))
 
 
+def index_text(text: str) -> str:
+    """What the full-text indexes hold for ``text`` (``search._fts``): its folded
+    words, joined by spaces."""
+    return " ".join(folded_words(text))
+
+
 def _pattern(text: str) -> re.Pattern[str] | regex.Pattern[str]:
     """``_ASCII_WORD`` when it cuts ``text`` exactly as ``_WORD`` does (no letter, digit
     or mark outside ASCII), else ``_WORD``."""

@@ -190,7 +190,9 @@ class ElasticsearchStore(
             cluster = assign_cluster(item.document.id, item.signature, found)
             syndication = Syndication(cluster, item.signature, item.keys)
             outcomes.append(
-                await self.save_document(item.document, item.mentions, syndication=syndication)
+                await self._save_document(
+                    item.document, item.mentions, syndication, text_words=item.text_words
+                )
             )
         return outcomes
 

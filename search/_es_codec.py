@@ -91,10 +91,15 @@ def _millis(us: int) -> int:
 
 
 def document_source(
-    doc: Document, brand_ids: list[str], syndication: Syndication | None = None
+    doc: Document,
+    brand_ids: list[str],
+    syndication: Syndication | None = None,
+    *,
+    text_words: str | None = None,
 ) -> dict[str, Any]:
     """The ``_source`` of ``doc``; ``brand_ids`` are its mentions' brands (to replace
-    them); with ``syndication``, its cluster, signature and band keys."""
+    them); with ``syndication``, its cluster, signature and band keys; ``text_words``:
+    ``index_text(doc.text)`` when the caller has it (``search.SketchedDocument``)."""
     published = to_us(doc.published_at) if doc.published_at is not None else None
     counted = counted_us(doc)
     return {
@@ -111,7 +116,7 @@ def document_source(
         "title": doc.title,
         "text": doc.text,
         "title_words": index_text(doc.title),
-        "text_words": index_text(doc.text),
+        "text_words": index_text(doc.text) if text_words is None else text_words,
         "authors": list(doc.authors),
         "published_us": published,
         "fetched_us": to_us(doc.fetched_at),

@@ -78,9 +78,21 @@ class ElasticsearchDocuments:
         ``"unchanged"`` when the stored copy has the same title, text and ``updated_at``
         (unless ``replace``).
         """
+        return await self._save_document(document, mentions, syndication, replace=replace)
+
+    async def _save_document(
+        self,
+        document: Document,
+        mentions: Sequence[Mention],
+        syndication: Syndication | None,
+        *,
+        replace: bool = False,
+        text_words: str | None = None,
+    ) -> SaveOutcome:
+        """``save_document``; ``text_words`` as ``search.SketchedDocument`` has them."""
         calls = self._opened()
         brand_ids = sorted({m.brand_id for m in mentions})
-        source = esc.document_source(document, brand_ids, syndication)
+        source = esc.document_source(document, brand_ids, syndication, text_words=text_words)
         cluster = syndication.cluster_id if syndication is not None else None
         words = (source["title_words"], source["text_words"])
         bodies = [  # validates first

@@ -2,7 +2,9 @@
 
 The FTS index does not hold a document's raw title and text but its *words*
 as Clarion cuts them (``enrichment._tokens.folded_words``), folded (``fold``: case and
-Latin accents) and joined by spaces; ``index_text`` builds that. The FTS5
+Latin accents) and joined by spaces; ``index_text`` builds that (it lives beside the
+words, so the extraction workers can cut a page's index text without loading this
+package). The FTS5
 tokenizer is ``unicode61`` with ``categories 'L* N* Co M*'`` (so that combining
 marks stay inside words, as in Clarion's rule) and no diacritic removal (fold
 did it). FTS5 therefore sees exactly Clarion's words: ``Coca-Cola`` is two
@@ -37,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrichment._query_ast import And, Node, Not, Or, Value
-from enrichment._tokens import folded_words
+from enrichment._tokens import index_text
 from search._query_compile import QueryDialect, Words, compile_node
 
 __all__ = ["FTS_FIELDS", "FtsQuery", "compile_query", "index_text"]
@@ -64,11 +66,6 @@ class FtsQuery:
     never: bool = False
     sql: str | None = None
     params: tuple[str, ...] = ()
-
-
-def index_text(text: str) -> str:
-    """What the FTS index holds for ``text``: its folded words, joined by spaces."""
-    return " ".join(folded_words(text))
 
 
 def compile_query(node: Node) -> FtsQuery:

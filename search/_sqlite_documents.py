@@ -97,7 +97,15 @@ class SQLiteDocuments:
                     found = syndication_candidates(c, item.keys)
                     cluster = assign_cluster(item.document.id, item.signature, found)
                     syndication = Syndication(cluster, item.signature, item.keys)
-                    outcomes.append(_save(c, item.document, item.mentions, syndication))
+                    outcomes.append(
+                        _save(
+                            c,
+                            item.document,
+                            item.mentions,
+                            syndication,
+                            text_words=item.text_words,
+                        )
+                    )
             return outcomes
 
         return await self._write(save_all) if batch else []
@@ -221,12 +229,13 @@ def _save(
     syndication: Syndication | None,
     *,
     replace: bool = False,
+    text_words: str | None = None,
 ) -> SaveOutcome:
-    """``save_document``'s writes, inside the caller's transaction."""
+    """``save_document``'s writes, inside the caller's transaction; ``text_words``:
+    ``index_text(document.text)`` when the caller has it (``SketchedDocument``)."""
     values = codec.document_values(document)
     cluster = syndication.cluster_id if syndication is not None else None
     rows = [codec.mention_values(document, m, cluster_id=cluster) for m in mentions]
-    fts_title, fts_text = index_text(document.title), index_text(document.text)
     placeholders = ", ".join("?" * len(values))
     alias = codec.alias_id(document)
     if alias is not None:
@@ -266,9 +275,11 @@ def _save(
         c.execute(f"UPDATE documents SET {assignments} WHERE pk = ?", (*values, pk))
         c.execute("DELETE FROM documents_fts WHERE rowid = ?", (pk,))
         c.execute("DELETE FROM mentions WHERE document_pk = ?", (pk,))
+    if text_words is None:
+        text_words = index_text(document.text)
     c.execute(
         "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-        (pk, fts_title, fts_text),
+        (pk, index_text(document.title), text_words),
     )
     c.executemany(
         f"INSERT INTO mentions ({codec.MENTION_COLUMNS}) VALUES ({_MENTION_SLOTS})",

@@ -91,12 +91,18 @@ any of its copies is as good a match as all of them."""
 @dataclass(frozen=True, slots=True)
 class SketchedDocument:
     """A document to save with its mentions and MinHash sketch (``Store.save_sketched``):
-    ``signature`` and ``keys`` as ``enrichment._syndication.sketch`` gives them."""
+    ``signature`` and ``keys`` as ``enrichment._syndication.sketch`` gives them.
+
+    ``text_words``: ``index_text(document.text)`` (``enrichment._tokens``), when the caller has it
+    already (the ingest pipeline has it from the extraction worker, which cut the
+    text's words for the sketch); ``None``: the store cuts them itself.
+    """
 
     document: Document
     mentions: Sequence[Mention]
     signature: tuple[int, ...]
     keys: tuple[int, ...]
+    text_words: str | None = None
 
 
 class StoreError(Exception):

@@ -1,5 +1,6 @@
-"""The ingest pipeline's extraction stage: fetched pages to ``Extracted`` and the
-syndication sketch of their text, in the extraction process pool.
+"""The ingest pipeline's extraction stage: fetched pages to ``Extracted``, the
+syndication sketch of their text and the text's index words, in the extraction
+process pool.
 
 ``PageExtractor.batch`` sends up to ``EXTRACT_BATCH`` pages that are ready in one
 pool call (``extract_and_sketch``): a pool call with one 281 KiB page cost
@@ -18,9 +19,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from typing import NamedTuple
 
 from crawlers import Extracted, extract_articles
 from enrichment._syndication import Sketch, sketch
+from enrichment._tokens import index_text
 from service._pipeline_items import Item, PipelineStats
 
 __all__ = ["EXTRACT_BATCH", "PageExtractor", "extract_and_sketch"]
@@ -30,13 +33,25 @@ log = logging.getLogger("clarion.pipeline")
 EXTRACT_BATCH = 4
 
 
-def extract_and_sketch(
-    pages: Sequence[tuple[bytes | str, str]],
-) -> list[tuple[Extracted | None, Sketch | None]]:
-    """Run in the pool: ``crawlers.extract_articles``, then the syndication sketch of each
-    text extracted. The sketch is CPU work on the text the worker holds; done here, it
-    neither crosses to the main process nor competes there with the event loop."""
-    return [(page, sketch(page.text) if page else None) for page in extract_articles(pages)]
+class Analysed(NamedTuple):
+    """What the pool returns for one page: ``page`` is None when it had no article;
+    ``sketch`` and ``words`` (``index_text``, what the full-text index holds) are
+    of ``page.text``."""
+
+    page: Extracted | None
+    sketch: Sketch | None = None
+    words: str | None = None
+
+
+def extract_and_sketch(pages: Sequence[tuple[bytes | str, str]]) -> list[Analysed]:
+    """Run in the pool: ``crawlers.extract_articles``, then the syndication sketch and
+    the index words of each text extracted. Both are CPU work on the text the worker
+    holds (the sketch cuts the words the index holds); done here, it neither crosses to
+    the main process nor competes there with the event loop and the store's writer."""
+    return [
+        Analysed(page, sketch(page.text), index_text(page.text)) if page else Analysed(None)
+        for page in extract_articles(pages)
+    ]
 
 
 class PageExtractor:
@@ -57,31 +72,29 @@ class PageExtractor:
                 found = await loop.run_in_executor(self._pool, extract_and_sketch, jobs)
         except Exception:  # one page broke the extractor: each on its own, to tell which
             return [await self.one(item) for item in items]
-        for item, (page, sketched) in zip(pages, found, strict=True):
-            self._done(item, page, sketched)
+        for item, analysed in zip(pages, found, strict=True):
+            self._done(item, analysed)
         return items
 
     async def one(self, item: Item) -> Item:
         if item.html is None:
             return item
         loop = asyncio.get_running_loop()
-        page: Extracted | None = None
-        sketched: Sketch | None = None
+        analysed = Analysed(None)
         try:
             with self.stats.timed("extract"):
-                ((page, sketched),) = await loop.run_in_executor(
+                (analysed,) = await loop.run_in_executor(
                     self._pool, extract_and_sketch, [(item.html, item.entry.url)]
                 )
         except Exception as exc:  # a page that breaks the extractor is no page
             self.stats.extract_errors += 1
             self.stats.count_error(exc)
             log.warning("extraction of %s failed: %r", item.entry.url, exc)
-        self._done(item, page, sketched)
+        self._done(item, analysed)
         return item
 
-    def _done(self, item: Item, page: Extracted | None, sketched: Sketch | None) -> None:
+    def _done(self, item: Item, analysed: Analysed) -> None:
         item.html = None
-        item.page = page
-        item.sketch = sketched
-        if page is None:
+        item.page, item.sketch, item.words = analysed
+        if analysed.page is None:
             self.stats.extract_empty += 1

@@ -89,6 +89,7 @@ class Item:
     html: bytes | None = None
     page: Extracted | None = None
     sketch: Sketch | None = None  # of ``page.text``, computed where it was extracted
+    words: str | None = None  # ``page.text``'s index words, likewise
 
 
 async def run_stage(

@@ -4,8 +4,9 @@
 at once (waiting up to ``ENRICH_LINGER`` after the first for more), turns them into
 documents (``service._documents.build_document``, or the social post as it came),
 runs the ``Enricher`` on the batch (mentions, sentiment, key messages) and takes
-each document's MinHash sketch from extraction (``extract_and_sketch``), or computes
-it off the event loop when the text is not the page's;
+each document's MinHash sketch and index words from extraction
+(``extract_and_sketch``), or computes the sketch off the event loop when the text is
+not the page's (the store then cuts the words);
 ``BatchStorer.saver`` saves each batch while the next is enriched, in one
 ``Store.save_sketched`` call: as each document is saved, its sketch finds
 earlier near-duplicates in the store, those of the same batch included, and it
@@ -113,10 +114,10 @@ class BatchStorer:
         ]
         with self.stats.timed("enrich"):
             enriched = await self._enricher.enrich(documents)
-        # A page's text was sketched where it was extracted; a feed's summary or a
-        # social post is sketched here.
+        # A page's text was sketched, and its index words cut, where it was extracted;
+        # a feed's summary or a social post is sketched here (the store cuts its words).
         known = [
-            i.sketch
+            (i.sketch, i.words)
             if i.sketch is not None and i.page is not None and d.text == i.page.text
             else None
             for i, (d, _) in zip(items, enriched, strict=True)
@@ -126,11 +127,11 @@ class BatchStorer:
         if missing:
             with self.stats.timed("syndication"):
                 computed = iter(await asyncio.to_thread(lambda: [sketch(t) for t in missing]))
-        sketches = [k if k is not None else next(computed) for k in known]
+        sketched = [k if k is not None else (next(computed), None) for k in known]
         return [
-            (item, SketchedDocument(document, mentions, signature, keys))
-            for item, (document, mentions), (signature, keys) in zip(
-                items, enriched, sketches, strict=True
+            (item, SketchedDocument(document, mentions, signature, keys, text_words=words))
+            for item, (document, mentions), ((signature, keys), words) in zip(
+                items, enriched, sketched, strict=True
             )
         ]
 

@@ -16,6 +16,7 @@ import pytest
 
 from crawlers import FeedEntry, PollResult, Source
 from enrichment._syndication import sketch
+from enrichment._tokens import index_text
 from service._pipeline_extract import PageExtractor
 from service._pipeline_items import DONE, Item, PipelineStats, Poll, run_batch_stage
 
@@ -49,10 +50,14 @@ async def test_a_batch_extracts_each_page_in_order(pool: ProcessPoolExecutor):
     assert done[0].page.text != done[3].page.text
     assert done[1].page is None and post.page is None
     assert (stats.extract_empty, stats.extract_errors) == (1, 0)
-    # The syndication sketch of each text, computed in the worker beside the extraction.
+    # The syndication sketch and the index words of each text, computed in the worker
+    # beside the extraction.
     assert done[0].sketch == sketch(done[0].page.text) and done[0].sketch[0]
     assert done[3].sketch == sketch(done[3].page.text) and done[3].sketch != done[0].sketch
     assert done[1].sketch is None and post.sketch is None
+    assert done[0].words == index_text(done[0].page.text) and done[0].words
+    assert done[3].words == index_text(done[3].page.text)
+    assert done[1].words is None and post.words is None
 
 
 async def test_a_page_that_breaks_the_extractor_costs_only_itself(pool: ProcessPoolExecutor):
@@ -62,6 +67,7 @@ async def test_a_page_that_breaks_the_extractor_costs_only_itself(pool: ProcessP
     done = await PageExtractor(pool=pool, stats=stats).batch(items)
     assert [i.page is not None for i in done] == [True, False, True]
     assert [i.sketch is not None for i in done] == [True, False, True]  # one by one, too
+    assert [i.words is not None for i in done] == [True, False, True]
     assert stats.extract_errors == 1
     assert stats.errors_by_class == {"TypeError": 1}
 

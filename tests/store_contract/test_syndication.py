@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from enrichment import MessageMatch, Syndication
+from enrichment import parse_query
 from enrichment._syndication import assign_cluster, sketch
+from enrichment._tokens import index_text
 from search import ElasticsearchStore, MentionFilter, SketchedDocument, Store, StoreError
 from search._es_client import connect
 from search._es_schema import mapping
@@ -144,6 +146,29 @@ async def test_save_sketched_clusters_copies_in_one_batch_and_across_batches(sto
     ]
     stored = await store.get_document("b")
     assert stored is not None and stored.text.endswith("More.")
+
+
+async def test_save_sketched_indexes_the_words_it_is_given(store: Store) -> None:
+    """``SketchedDocument.text_words`` is what the full-text index holds for the
+    text: the pipeline cuts it once, in the extraction worker. A document saved
+    without it is indexed from its text, the same way."""
+    given = replace(_sketched("a", STORY, ("acme",)), text_words=index_text(STORY))
+    cut_here = _sketched("b", STORY.replace("harbour", "harbor"), ("acme",))
+    assert await store.save_sketched([given, cut_here]) == ["created", "created"]
+
+    async def matching(query: str) -> list[str]:
+        where = MentionFilter(brand_ids=("acme",), query=parse_query(query))
+        page = await store.search_mentions(where, limit=10)
+        return sorted(h.mention.document_id for h in page.hits)
+
+    assert await matching('"harbour plan"') == ["a"]
+    assert await matching('"harbor plan"') == ["b"]
+    assert await matching("COUNCIL AND mayor") == ["a", "b"]
+    # The store takes the words as given: they, not the text, are what is indexed.
+    told = replace(_sketched("c", OTHER, ("acme",)), text_words=index_text("Zebra crossing"))
+    assert await store.save_sketched([told]) == ["created"]
+    assert await matching("zebra") == ["c"]
+    assert await matching("rainfall") == []
 
 
 def _carried(message: str, sentence: str = "It said so.") -> MessageMatch:
