@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from enrichment import MessageMatch, Syndication
-from enrichment import parse_query
+from enrichment import MessageMatch, Syndication, parse_query
 from enrichment._syndication import assign_cluster, sketch
 from enrichment._tokens import index_text
 from search import ElasticsearchStore, MentionFilter, SketchedDocument, Store, StoreError
