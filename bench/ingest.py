@@ -8,6 +8,8 @@ sentiment, key messages, syndication, SQLite write), CPU seconds (the main proce
 its extraction workers, read from /proc; the feed farm's own printed apart), peak memory, the
 extraction-only rate and CPU with the same number of worker processes, measured just
 before and just after the pipeline, and the ratio of the pipeline's rate to their mean.
+Both legs start the clock once every worker has started and done its one-time set-up
+(``crawlers.warm_extraction``, the pool's initializer, as in ``clarion serve``).
 ``--brands none`` tracks no brand, so no mention is found and no model runs:
 what the crawl itself costs.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from bench.feed_farm import load_pages, page_for, start_farm
-from crawlers import extract_article
+from crawlers import extract_article, warm_extraction
 from service._demo_site import demo_config
 from service._runtime import Runtime, run_event_loop
 from service._settings import Settings
@@ -112,7 +114,7 @@ async def _pipeline(
     )
     runtime = await Runtime.start(settings)
     try:
-        await _warm(runtime, workers)
+        await asyncio.to_thread(_ready, runtime.pool, workers)
         main0, cpu0, t0 = _stat(os.getpid())[1], _cpu_seconds(leave_out=farm), time.perf_counter()
         farm0 = _stat(farm)[1]
         stats = await runtime.pipeline.run_once()
@@ -132,16 +134,19 @@ async def _pipeline(
     return created, elapsed, cpu, stats.busy, peaks
 
 
-async def _warm(runtime: Runtime, workers: int) -> None:
-    """Start the extraction workers before the clock, as ``_extraction_only`` does."""
-    loop = asyncio.get_running_loop()
-    page = b"<html><body><p>warm</p></body></html>"
-    await asyncio.gather(
-        *(
-            loop.run_in_executor(runtime.pool, _extract, (page, "http://127.0.0.1/"))
-            for _ in range(workers * 2)
-        )
-    )
+def _ready(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Return once each of the pool's ``workers`` processes has started and done its
+    one-time set-up (``warm_extraction``, the pool's initializer): the clock starts on
+    warm workers in both legs. A worker still in its initializer takes no job, so
+    rounds of short jobs go on until every worker has answered one."""
+    answered: set[int] = set()
+    while len(answered) < workers:
+        answered |= set(pool.map(_pid, range(2 * workers)))
+
+
+def _pid(_: int) -> int:
+    time.sleep(0.05)  # long enough for another ready worker to take the next job
+    return os.getpid()
 
 
 def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float, float]:
@@ -152,8 +157,8 @@ def _extraction_only(feeds: int, items: int, workers: int) -> tuple[int, float, 
         for j in range(items)
     ]
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
-        list(pool.map(_extract, jobs[: workers * 2]))  # start and warm the workers
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=warm_extraction) as pool:
+        _ready(pool, workers)
         cpu0, t0 = _cpu_seconds(leave_out=0), time.perf_counter()
         done = sum(1 for r in pool.map(_extract, jobs, chunksize=4) if r)
         elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=0) - cpu0

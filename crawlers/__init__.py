@@ -48,7 +48,7 @@ from crawlers._errors import (
     SitemapParseError,
     TransientFetchError,
 )
-from crawlers._extract import Extracted, extract_article, extract_articles
+from crawlers._extract import Extracted, extract_article, extract_articles, warm_extraction
 from crawlers._feeds import ParsedFeed, html_to_text, parse_feed
 from crawlers._fetch import Fetcher, FetchResult
 from crawlers._guard import AddressPolicy, guarded_transport
@@ -186,6 +186,7 @@ __all__ = [  # noqa: RUF022
     "subscription_due_at",
     "url_date",
     "verify_signature",
+    "warm_extraction",
     "websub_links",
     "write_opml",
 ]

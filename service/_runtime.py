@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from crawlers import FetchConfig, Fetcher, hub_client, load_public_suffix_list
+from crawlers import (
+    FetchConfig,
+    Fetcher,
+    hub_client,
+    load_public_suffix_list,
+    warm_extraction,
+)
 from enrichment import (
     Enricher,
     MessageFinder,
@@ -203,8 +209,11 @@ class Runtime:
                 brands=await store.list_brands(), sentiment=model, messages=messages
             )
             # spawn, not fork: the parent holds torch's threads, which fork does not survive.
+            # Each worker does its one-time set-up as it starts (``warm_extraction``).
             pool = ProcessPoolExecutor(
-                settings.extract_workers, mp_context=multiprocessing.get_context("spawn")
+                settings.extract_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=warm_extraction,
             )
             exit_stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             fetcher = await exit_stack.enter_async_context(Fetcher(config=fetch_config(settings)))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawlers import Extracted, extract_article
+from crawlers import Extracted, extract_article, warm_extraction
+from tests.crawlers._warm import date_patterns_compiled
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 GROUND_TRUTH: dict[str, dict[str, str]] = json.loads(
@@ -120,3 +121,12 @@ def test_result_pickles_and_runs_in_a_process_pool() -> None:
     assert isinstance(remote, Extracted)
     assert remote == local
     assert pickle.loads(pickle.dumps(local)) == local
+
+
+def test_warm_extraction_does_a_workers_one_time_set_up_when_it_starts() -> None:
+    # Fresh interpreters: this one may have read a date in words already.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as cold:
+        assert cold.submit(date_patterns_compiled).result() == 0
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=warm_extraction) as warm:
+        assert warm.submit(date_patterns_compiled).result() > 100

@@ -26,6 +26,7 @@ from service._app import create_app
 from service._runtime import Runtime
 from service._settings import Settings
 from tests._servers import serve_app
+from tests.crawlers._warm import date_patterns_compiled
 from tests.service.conftest import local_settings
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
@@ -103,6 +104,18 @@ def settings_for(tmp_path: Path, base: str) -> Settings:
         ],
     }
     return local_settings(tmp_path, config)
+
+
+async def test_the_extraction_workers_do_their_one_time_set_up_as_they_start(
+    tmp_path: Path,
+) -> None:
+    runtime = await Runtime.start(local_settings(tmp_path, {"brands": [], "sources": []}))
+    try:
+        loop = asyncio.get_running_loop()
+        # No page extracted yet, and the worker's date parser is ready for any date.
+        assert await loop.run_in_executor(runtime.pool, date_patterns_compiled) > 100
+    finally:
+        await runtime.stop()
 
 
 async def test_misbehaving_sources_are_isolated_and_nothing_is_lost(
