@@ -111,6 +111,7 @@ async def _pipeline(
         fetch_concurrency=concurrency,
         log_level="warning",
         model_quantize=quantize,
+        extract_warm_up=True,  # as the extraction-only leg's pool (``_extraction_only``)
     )
     runtime = await Runtime.start(settings)
     try:

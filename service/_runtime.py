@@ -213,7 +213,7 @@ class Runtime:
             pool = ProcessPoolExecutor(
                 settings.extract_workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=warm_extraction,
+                initializer=warm_extraction if settings.extract_warm_up else None,
             )
             exit_stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             fetcher = await exit_stack.enter_async_context(Fetcher(config=fetch_config(settings)))

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     """CIDRs fetched from despite the block (JSON list, e.g. `["127.0.0.1/32"]`)."""
     extract_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1)
     """Processes that extract article text (CPU-bound, off the event loop)."""
+    extract_warm_up: bool = True
+    """Each extraction process does its libraries' one-time set-up as it starts (dateparser's
+    patterns for every locale: about 2 s of CPU), not on the first article that needs it."""
     enrich_workers: int = Field(default=max(1, os.cpu_count() or 1), ge=1, le=64)
     """Batches enriched at once (each runs the models on its own thread)."""
     poll_concurrency: int = Field(default=32, ge=1)

@@ -10,5 +10,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Authentication off for the suite (Settings reads it): tests about access turn it on
 # explicitly with Settings(auth="keys").
 os.environ["CLARION_AUTH"] = "off"
+# Extraction workers start cold (about 2 s of CPU less each, many times over in the
+# suite); the tests of the warm-up turn it on with Settings(extract_warm_up=True).
+os.environ["CLARION_EXTRACT_WARM_UP"] = "false"
 
 from tests._elasticsearch import es_config  # noqa: F401  (a session fixture for every test)
