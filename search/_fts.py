@@ -4,10 +4,9 @@ The FTS index does not hold a document's raw title and text but its *words*
 as Clarion cuts them (``enrichment._tokens.folded_words``), folded (``fold``: case and
 Latin accents) and joined by spaces; ``index_text`` builds that (it lives beside the
 words, so the extraction workers can cut a page's index text without loading this
-package). The FTS5
-tokenizer is ``unicode61`` with ``categories 'L* N* Co M*'`` (so that combining
-marks stay inside words, as in Clarion's rule) and no diacritic removal (fold
-did it). FTS5 therefore sees exactly Clarion's words: ``Coca-Cola`` is two
+package). The FTS5 tokenizer is ``unicode61`` with ``categories 'L* N* Co M*'`` (so
+that combining marks stay inside words, as in Clarion's rule) and no diacritic removal
+(fold did it). FTS5 therefore sees exactly Clarion's words: ``Coca-Cola`` is two
 words, a Han character is one word, ``Straße`` is ``strasse``. Without that, FTS5's
 own rules (Han runs as one token, marks as separators, ß kept) would miss
 documents that Clarion's evaluator matches.

@@ -93,9 +93,9 @@ class SketchedDocument:
     """A document to save with its mentions and MinHash sketch (``Store.save_sketched``):
     ``signature`` and ``keys`` as ``enrichment._syndication.sketch`` gives them.
 
-    ``text_words``: ``index_text(document.text)`` (``enrichment._tokens``), when the caller has it
-    already (the ingest pipeline has it from the extraction worker, which cut the
-    text's words for the sketch); ``None``: the store cuts them itself.
+    ``text_words``: ``index_text(document.text)`` (``enrichment._tokens``), when the
+    caller has it already (the ingest pipeline has it from the extraction worker, which
+    cut the text's words for the sketch); ``None``: the store cuts them itself.
     """
 
     document: Document
