@@ -30,7 +30,7 @@ from search._sqlite_conn import transaction
 from search._sqlite_maintenance import delete_chunk_before, documents_after
 from search._sqlite_queries import MAX_PAGE_SIZE
 from search._sqlite_rollup import Tracked, pairs_of_documents
-from search._sqlite_syndication import save_syndication, syndication_candidates
+from search._sqlite_syndication import copy_cluster, save_syndication, syndication_candidates
 from search._store import SaveOutcome, SketchedDocument, StoredVersion, StoreError
 
 __all__ = ["SQLiteDocuments"]
@@ -88,14 +88,18 @@ class SQLiteDocuments:
     async def save_sketched(self, batch: Sequence[SketchedDocument]) -> list[SaveOutcome]:
         """See ``search.Store``: the whole batch in one transaction and one call on
         the writer, each document's candidates read inside it (so they include the
-        copies saved before it in the batch)."""
+        copies saved before it in the batch). A verbatim copy of a stored document
+        takes its cluster without the candidates being ranked (``copy_cluster``)."""
 
         def save_all(c: sqlite3.Connection) -> list[SaveOutcome]:
             outcomes: list[SaveOutcome] = []
             with transaction(c):
                 for item in batch:
-                    found = syndication_candidates(c, item.keys)
-                    cluster = assign_cluster(item.document.id, item.signature, found)
+                    doc_id = item.document.id
+                    cluster = copy_cluster(c, doc_id, item.signature, item.keys)
+                    if cluster is None:
+                        found = syndication_candidates(c, item.keys)
+                        cluster = assign_cluster(doc_id, item.signature, found)
                     syndication = Syndication(cluster, item.signature, item.keys)
                     outcomes.append(
                         _save(

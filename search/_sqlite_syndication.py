@@ -4,6 +4,8 @@ of one connection (the store runs them in a worker thread).
 - ``save_syndication``: a document's signature and band keys (migration 0004),
   inside ``save_document``'s transaction.
 - ``syndication_candidates``: documents sharing band keys, most shared first.
+- ``copy_cluster``: the cluster of a stored document with the very same
+  signature (a verbatim reprint), found without ranking the candidates.
 - ``pull_through``: key-message counts with ``json_each`` over the mentions'
   ``messages`` column, grouped in SQL.
 """
@@ -19,7 +21,7 @@ from enrichment import Syndication, SyndicationCandidate
 from search._sqlite_filters import filters
 from search._store import MAX_SYNDICATION_CANDIDATES, MentionFilter, PullThrough
 
-__all__ = ["pull_through", "save_syndication", "syndication_candidates"]
+__all__ = ["copy_cluster", "pull_through", "save_syndication", "syndication_candidates"]
 
 
 def _pack(signature: Sequence[int]) -> bytes:
@@ -76,6 +78,33 @@ def syndication_candidates(
         )
         for r in rows
     ]
+
+
+def copy_cluster(
+    c: sqlite3.Connection, document_id: str, signature: Sequence[int], keys: Sequence[int]
+) -> str | None:
+    """The cluster of the first stored document, other than ``document_id``, whose
+    signature is ``signature``; ``None`` when there is none (or no signature).
+
+    It is the cluster ``assign_cluster`` would choose from the candidates: a
+    signature equal to ours scores 1, the best score, and all stored documents
+    with one signature are in one cluster (each joined its copies' cluster when it
+    was saved; an update leaves the signature, and re-clusters the document).
+    Found through the first band key's rows, in the order they were stored, so a
+    verbatim reprint of a story with hundreds of copies costs about one row read
+    (ranking the candidates reads every copy's band rows: 0.6 ms a document at 50
+    copies, ``BENCHMARKS.md``)."""
+    if not signature or not keys:
+        return None
+    row = c.execute(
+        "SELECT s.cluster_id FROM syndication_bands b"
+        " JOIN syndication s ON s.document_pk = b.document_pk"
+        " JOIN documents d ON d.pk = b.document_pk"
+        " WHERE b.band_key = ? AND s.signature = ? AND d.id != ?"
+        " ORDER BY b.document_pk LIMIT 1",
+        (keys[0], _pack(signature), document_id),
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def pull_through(c: sqlite3.Connection, where: MentionFilter) -> PullThrough:

@@ -14,6 +14,7 @@ from enrichment._tokens import index_text
 from search import ElasticsearchStore, MentionFilter, SketchedDocument, Store, StoreError
 from search._es_client import connect
 from search._es_schema import mapping
+from search._store import MAX_SYNDICATION_CANDIDATES
 from tests.store_contract._data import doc, mention, utc
 from tests.store_contract.conftest import StoreFactory
 
@@ -21,6 +22,9 @@ UTC = ZoneInfo("UTC")
 STORY = " ".join(
     f"The council voted {n} times on the harbour plan before the mayor signed it into law."
     for n in range(12)
+)
+THIRD = " ".join(
+    f"Ferry number {n} left the quay late because the crew waited for the tide." for n in range(12)
 )
 OTHER = " ".join(
     f"Rainfall in week {n} was well above the seasonal average for the region." for n in range(12)
@@ -145,6 +149,37 @@ async def test_save_sketched_clusters_copies_in_one_batch_and_across_batches(sto
     ]
     stored = await store.get_document("b")
     assert stored is not None and stored.text.endswith("More.")
+
+
+async def test_verbatim_copies_join_the_cluster_their_copies_are_in(store: Store) -> None:
+    """More verbatim copies than ``MAX_SYNDICATION_CANDIDATES``, saved a few at a
+    time, are one cluster, and so is a near copy. A re-saved copy joins the copies
+    still alike it, never itself: once its original took another text, it has
+    none and is its own cluster."""
+    copies = [
+        _sketched(f"c{n:02}", STORY, ("acme",)) for n in range(MAX_SYNDICATION_CANDIDATES + 5)
+    ]
+    for start in range(0, len(copies), 7):
+        await store.save_sketched(copies[start : start + 7])
+    near = _sketched("near", STORY.replace("mayor", "major", 1), ("acme",))
+    original, copy = _sketched("p", THIRD, ("acme",)), _sketched("q", THIRD, ("acme",))
+    await store.save_sketched([near, original, copy])
+    # An update keeping the text (a new title) and one changing it.
+    retitled = replace(copy, document=replace(copy.document, title="Retitled"))
+    assert await store.save_sketched([_sketched("p", OTHER, ("acme",))]) == ["updated"]
+    assert await store.save_sketched([retitled]) == ["updated"]
+    page = await store.search_mentions(MentionFilter(brand_ids=("acme",)), limit=100)
+    clusters = {h.mention.document_id: h.mention.cluster_id for h in page.hits}
+    assert (
+        clusters
+        == {
+            "c00": None,  # its own cluster
+            **{c.document.id: "c00" for c in copies[1:]},
+            "near": "c00",
+            "p": None,
+            "q": None,  # "p" is no longer alike
+        }
+    )
 
 
 async def test_save_sketched_indexes_the_words_it_is_given(store: Store) -> None:
