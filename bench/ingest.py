@@ -67,6 +67,13 @@ def _cpu_seconds(*, leave_out: int) -> float:
     return sum(cpu for _, cpu in _family(leave_out=leave_out))
 
 
+def _reset_peak() -> None:
+    """Start this process's peak RSS (VmHWM) afresh, so that ``_peak_mib`` reads this
+    pipeline leg's peak, not the highest of every leg and run before it in the process."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
 def _peak_mib(*, leave_out: int) -> tuple[float, float]:
     """Peak RSS (VmHWM) of this process and of its largest live descendant, in MiB.
     Read from /proc: getrusage's figure for children is carried across exec, so a
@@ -113,6 +120,7 @@ async def _pipeline(
         model_quantize=quantize,
         extract_warm_up=True,  # as the extraction-only leg's pool (``_extraction_only``)
     )
+    _reset_peak()
     runtime = await Runtime.start(settings)
     try:
         await asyncio.to_thread(_ready, runtime.pool, workers)
