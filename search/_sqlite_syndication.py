@@ -89,7 +89,7 @@ def copy_cluster(
     It is the cluster ``assign_cluster`` would choose from the candidates: a
     signature equal to ours scores 1, the best score, and all stored documents
     with one signature are in one cluster (each joined its copies' cluster when it
-    was saved; an update leaves the signature, and re-clusters the document).
+    was saved; a document whose text changes is clustered again under its new one).
     Found through the first band key's rows, in the order they were stored, so a
     verbatim reprint of a story with hundreds of copies costs about one row read
     (ranking the candidates reads every copy's band rows: 0.6 ms a document at 50
