@@ -30,18 +30,12 @@ from pathlib import Path
 
 import yaml
 
+from bench._proc import proc_stat
 from bench.feed_farm import load_pages, page_for, start_farm
 from crawlers import extract_article, warm_extraction
 from service._demo_site import demo_config
 from service._runtime import Runtime, run_event_loop
 from service._settings import Settings
-
-
-def _stat(pid: int) -> tuple[int, float]:
-    """(parent pid, CPU seconds) of a live process, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _family(*, leave_out: int) -> list[tuple[int, float]]:
@@ -51,7 +45,7 @@ def _family(*, leave_out: int) -> list[tuple[int, float]]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stats[int(entry)] = _stat(int(entry))
+                stats[int(entry)] = proc_stat(int(entry))
             except (FileNotFoundError, ProcessLookupError):
                 continue
     wanted, found = {os.getpid()}, []
@@ -124,12 +118,12 @@ async def _pipeline(
     runtime = await Runtime.start(settings)
     try:
         await asyncio.to_thread(_ready, runtime.pool, workers)
-        main0, cpu0, t0 = _stat(os.getpid())[1], _cpu_seconds(leave_out=farm), time.perf_counter()
-        farm0 = _stat(farm)[1]
+        main0, cpu0, t0 = proc_stat("self")[1], _cpu_seconds(leave_out=farm), time.perf_counter()
+        farm0 = proc_stat(farm)[1]
         stats = await runtime.pipeline.run_once()
         elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(leave_out=farm) - cpu0
-        stats.busy["main process CPU"] = _stat(os.getpid())[1] - main0
-        stats.busy["feed farm CPU"] = _stat(farm)[1] - farm0
+        stats.busy["main process CPU"] = proc_stat("self")[1] - main0
+        stats.busy["feed farm CPU"] = proc_stat(farm)[1] - farm0
         peaks = _peak_mib(leave_out=farm)
         created = stats.documents.get("created", 0)
         assert stats.poll_errors == 0 and stats.page_errors == 0, stats

@@ -20,12 +20,12 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench._proc import proc_stat
 from crawlers import Document
 from enrichment._syndication import sketch
 from enrichment._tokens import index_text
@@ -72,9 +72,7 @@ def _documents(count: int, copies: str) -> list[SketchedDocument]:
 def _writer_cpu() -> float:
     """CPU seconds of the store's writer thread (by its name) so far."""
     (writer,) = (t for t in threading.enumerate() if t.name.startswith("clarion-sqlite-writer"))
-    stat = Path(f"/proc/self/task/{writer.native_id}/stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return proc_stat(f"self/task/{writer.native_id}")[1]
 
 
 async def run(args: argparse.Namespace) -> None:
